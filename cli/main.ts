@@ -1,0 +1,34 @@
+/**
+ * cli/: the `funkpost` command. yargs commands, output formatting and the
+ * chat REPL; talks to a running node through node/'s control client or
+ * embeds one. May import node/ and, for pure helpers, mesh/.
+ */
+import '../node/polyfill.js'
+import yargs from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import { identityCommands, type GlobalArgs } from './commands/identity.js'
+import { fail, UsageError } from './output.js'
+
+export async function main (argv: string[]): Promise<void> {
+  const json = argv.includes('--json')
+  let y = yargs(argv)
+    .scriptName('funkpost')
+    .usage('funkpost — offline-first mesh messenger\n\nUsage: $0 <command> [options]')
+    .option('home', { type: 'string', describe: 'node folder (default $FUNKPOST_HOME, else ~/.funkpost)', global: true })
+    .option('json', { type: 'boolean', describe: 'machine-readable output', global: true }) as unknown as import('yargs').Argv<GlobalArgs>
+  y = identityCommands(y)
+  await y
+    .demandCommand(1, 'name a command; `funkpost --help` lists them')
+    .strict()
+    .recommendCommands()
+    .fail((msg, err) => {
+      if (err !== undefined && err !== null) fail(err, json)
+      fail(new UsageError(`${msg} (see \`funkpost --help\`)`), json)
+    })
+    .help()
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .parseAsync()
+}
+
+main(hideBin(process.argv)).catch(err => fail(err, process.argv.includes('--json')))
