@@ -18,8 +18,8 @@ export const MAX_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000
 /** Default lifetime of a direct message, ms. */
 export const DEFAULT_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000
 
-/** Relays store but no longer re-send an envelope whose hop count reached this (bitchat TTL 7, Meshtastic max 7). */
-export const MAX_HOPS = 7
+/** Past this many application-level hops a node stores an envelope but hands it on only to its recipient. Gossip forwarding does not count hops (gossipsub bounds flooding itself); hops count store-and-forward hand-overs (sync, custody pushes). 16 covers a 15-relay line; bitchat uses TTL 7 for BLE flooding. */
+export const MAX_HOPS = 16
 
 /** Length of keys, channel ids and envelope ids, bytes. */
 export const KEY_BYTES = 32
@@ -37,3 +37,35 @@ export const MAX_CONTENT_BYTES = PAD_BUCKETS[PAD_BUCKETS.length - 1] - 4
 
 /** HKDF info string of the sealed box. */
 export const SEAL_INFO = new TextEncoder().encode('funkpost/seal/v1')
+
+/** Gossipsub topic of DIRECT and ACK envelopes. */
+export const MAIL_TOPIC = '/funkpost/mail/1'
+/** Gossipsub topic of ANNOUNCE envelopes. */
+export const ANNOUNCE_TOPIC = '/funkpost/announce/1'
+/** Prefix of channel topics: CHANNEL_TOPIC_PREFIX + hex(channel id). */
+export const CHANNEL_TOPIC_PREFIX = '/funkpost/channel/1/'
+
+/** Stream protocols. */
+export const DELIVER_PROTOCOL = '/funkpost/deliver/1.0.0'
+export const SYNC_PROTOCOL = '/funkpost/sync/1.0.0'
+/** Private kad-dht protocol: never the public IPFS DHT. */
+export const DHT_PROTOCOL = '/funkpost/kad/1.0.0'
+
+/** Seen-cache of envelope ids: at most this many, each for at most SEEN_TTL_MS (bitchat: 1,000 for 5 min; we see more traffic per node). */
+export const SEEN_MAX = 20000
+export const SEEN_TTL_MS = 30 * 60 * 1000
+
+/** Per-peer rate limit on gossip: sustained envelopes/s and burst. */
+export const RATE_PER_SEC = 100
+export const RATE_BURST = 500
+/** Peers tracked by the rate limiter at once (least recently seen dropped). */
+export const RATE_MAX_PEERS = 4096
+
+/** Deliver protocol: whole exchange timeout, ms. */
+export const DELIVER_TIMEOUT_MS = 10000
+
+/** ANNOUNCE: refresh interval and lifetime, ms; limits on its content. */
+export const ANNOUNCE_INTERVAL_MS = 5 * 60 * 1000
+export const ANNOUNCE_LIFETIME_MS = 30 * 60 * 1000
+export const ANNOUNCE_MAX_ADDRS = 16
+export const ANNOUNCE_MAX_NAME = 64

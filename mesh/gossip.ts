@@ -1,0 +1,193 @@
+/**
+ * The gossip router: gossipsub topics for mail, announces and channels, with
+ * gossip's own signing off (envelopes are signed already), message id =
+ * envelope id, and a topic validator that runs envelope validation, dedupe,
+ * per-peer rate limits and the blocklist. Its verdict drives gossipsub's peer
+ * scoring: invalid → Reject (the sender is penalised), duplicate, blocked or
+ * over-rate → Ignore (not forwarded, not penalised).
+ */
+import { StrictNoSign, TopicValidatorResult, type GossipsubOpts, type GossipSub, type Message } from '@libp2p/gossipsub'
+import { createPeerScoreParams, createTopicScoreParams } from '@libp2p/gossipsub/score'
+import crypto from 'node:crypto'
+import { Envelope, Body, Kind, validateDecoded, type ValidEnvelope, type InvalidReason } from './envelope.js'
+import { MAIL_TOPIC, ANNOUNCE_TOPIC, CHANNEL_TOPIC_PREFIX, MAX_ENVELOPE_BYTES } from './constants.js'
+import { SeenCache } from './seen.js'
+import { RateLimiter } from './rate-limit.js'
+import { toHex } from './envelope.js'
+
+export type Verdict = { code: 'valid', envelope: ValidEnvelope } | { code: 'duplicate' } | { code: 'invalid', reason: InvalidReason | 'topic' } | { code: 'ignored', reason: 'blocked' | 'rate' }
+
+export function channelTopic (channelId: Uint8Array): string {
+  return CHANNEL_TOPIC_PREFIX + toHex(channelId)
+}
+
+/** Which kinds may travel on a topic. */
+function topicAllows (topic: string, body: Body): boolean {
+  if (topic === MAIL_TOPIC) return body.kind === Kind.DIRECT || body.kind === Kind.ACK
+  if (topic === ANNOUNCE_TOPIC) return body.kind === Kind.ANNOUNCE
+  if (topic.startsWith(CHANNEL_TOPIC_PREFIX)) {
+    return (body.kind === Kind.CHANNEL || body.kind === Kind.CONTROL) && topic === channelTopic(body.to)
+  }
+  return false
+}
+
+/** Message id function: sha256 of the Body bytes, i.e. the envelope id. Undecodable data gets a hash of the raw bytes (it is rejected anyway). */
+export function msgIdFn (msg: Message): Uint8Array {
+  try {
+    const env = Envelope.decode(msg.data)
+    return new Uint8Array(crypto.createHash('sha256').update(env.body).digest())
+  } catch {
+    return new Uint8Array(crypto.createHash('sha256').update('undecodable').update(msg.data).digest())
+  }
+}
+
+/** Score parameters: invalid envelopes weigh heavily on a topic. */
+export function topicScore () {
+  return createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 100,
+    firstMessageDeliveriesWeight: 1,
+    firstMessageDeliveriesDecay: 0.5,
+    firstMessageDeliveriesCap: 100,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -100,
+    invalidMessageDeliveriesDecay: 0.5
+  })
+}
+
+/** gossipsub options for funkpost (node/ passes them to gossipsub()). */
+export function gossipOptions (extraTopics: string[] = []): Partial<GossipsubOpts> {
+  const topics: Record<string, ReturnType<typeof topicScore>> = {}
+  for (const t of [MAIL_TOPIC, ANNOUNCE_TOPIC, ...extraTopics]) topics[t] = topicScore()
+  return {
+    globalSignaturePolicy: StrictNoSign,
+    msgIdFn,
+    allowPublishToZeroTopicPeers: true,
+    ignoreDuplicatePublishError: true,
+    emitSelf: false,
+    canRelayMessage: true,
+    maxInboundDataLength: MAX_ENVELOPE_BYTES,
+    scoreParams: createPeerScoreParams({
+      topics,
+      IPColocationFactorWeight: 0,
+      behaviourPenaltyWeight: -1,
+      appSpecificWeight: 1
+    }),
+    scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80, acceptPXThreshold: 10, opportunisticGraftThreshold: 2 }
+  }
+}
+
+export interface GossipRouterInit {
+  pubsub: GossipSub
+  /** Called for every valid, new envelope (not awaited by gossip). */
+  onEnvelope: (env: ValidEnvelope, bytes: Uint8Array, source: string) => void
+  /** Authors whose envelopes are dropped at validation. */
+  isBlocked?: (author: Uint8Array) => boolean
+  /** Ids the node already holds (store); consulted after the seen-cache. */
+  isKnown?: (id: Uint8Array) => boolean
+  seen?: SeenCache
+  rate?: RateLimiter
+  now?: () => number
+}
+
+export interface GossipStats {
+  valid: number
+  duplicate: number
+  invalid: Record<string, number>
+  ignored: Record<string, number>
+}
+
+/** Installs validators on topics and publishes envelopes. */
+export class GossipRouter {
+  readonly stats: GossipStats = { valid: 0, duplicate: 0, invalid: {}, ignored: {} }
+  readonly seen: SeenCache
+  private readonly rate: RateLimiter
+  private readonly topics = new Set<string>()
+
+  constructor (private readonly init: GossipRouterInit) {
+    this.seen = init.seen ?? new SeenCache()
+    this.rate = init.rate ?? new RateLimiter()
+  }
+
+  /** Pure verdict on bytes received from peer on topic (no side effects but the seen-cache and rate buckets). */
+  judge (topic: string, data: Uint8Array, peer: string): Verdict {
+    if (!this.rate.take(peer)) return { code: 'ignored', reason: 'rate' }
+    let envelope: Envelope
+    let body: Body
+    if (data.length > MAX_ENVELOPE_BYTES) return { code: 'invalid', reason: 'oversize' }
+    try {
+      envelope = Envelope.decode(data)
+      body = Body.decode(envelope.body)
+    } catch {
+      return { code: 'invalid', reason: 'malformed' }
+    }
+    const r = validateDecoded(envelope, body, { now: this.init.now?.() })
+    if (r.code === 'invalid') return r
+    if (!topicAllows(topic, body)) return { code: 'invalid', reason: 'topic' }
+    if (this.init.isBlocked?.(body.from) === true) return { code: 'ignored', reason: 'blocked' }
+    const key = toHex(r.id)
+    if (!this.seen.add(key) || this.init.isKnown?.(r.id) === true) return { code: 'duplicate' }
+    return { code: 'valid', envelope: r }
+  }
+
+  private readonly validator = (peer: { toString: () => string }, msg: Message): TopicValidatorResult => {
+    const source = peer.toString()
+    const v = this.judge(msg.topic, msg.data, source)
+    switch (v.code) {
+      case 'valid':
+        this.stats.valid++
+        queueMicrotask(() => this.init.onEnvelope(v.envelope, msg.data, source))
+        return TopicValidatorResult.Accept
+      case 'duplicate':
+        this.stats.duplicate++
+        return TopicValidatorResult.Ignore
+      case 'ignored':
+        this.stats.ignored[v.reason] = (this.stats.ignored[v.reason] ?? 0) + 1
+        return TopicValidatorResult.Ignore
+      case 'invalid':
+        this.stats.invalid[v.reason] = (this.stats.invalid[v.reason] ?? 0) + 1
+        return TopicValidatorResult.Reject
+    }
+  }
+
+  join (topic: string): void {
+    if (this.topics.has(topic)) return
+    this.topics.add(topic)
+    this.init.pubsub.topicValidators.set(topic, this.validator)
+    this.init.pubsub.subscribe(topic)
+  }
+
+  leave (topic: string): void {
+    if (!this.topics.delete(topic)) return
+    this.init.pubsub.unsubscribe(topic)
+    this.init.pubsub.topicValidators.delete(topic)
+  }
+
+  start (): void {
+    this.join(MAIL_TOPIC)
+    this.join(ANNOUNCE_TOPIC)
+  }
+
+  stop (): void {
+    for (const t of [...this.topics]) this.leave(t)
+  }
+
+  /** Publish encoded envelope bytes; marks them seen so echoes are duplicates. Never throws for lack of peers. */
+  async publish (topic: string, bytes: Uint8Array, id: Uint8Array): Promise<number> {
+    this.seen.add(toHex(id))
+    try {
+      const r = await this.init.pubsub.publish(topic, bytes)
+      return r.recipients.length
+    } catch {
+      return 0
+    }
+  }
+
+  /** gossipsub's score of a peer (negative after invalid envelopes). */
+  score (peer: string): number {
+    return (this.init.pubsub as unknown as { getScore: (p: string) => number }).getScore(peer)
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * The mailroom: what happens to a valid envelope, whichever path brought it
+ * (gossip, direct delivery, sync), and how this node's own mail is written.
+ *
+ * - DIRECT to me: opened, kept in history, answered with a signed ACK
+ *   (CRITICAL); the original is not kept, a tombstone keeps sync from
+ *   bringing it back. A repeat gets the same ACK again, never a second entry.
+ * - ACK: drops custody of the acknowledged envelope everywhere (tombstone
+ *   until the original's expiry); on the author's node it clears the outbox
+ *   entry and marks the message delivered.
+ * - Anything else for others: custody, within quota.
+ */
+import { EventEmitter } from 'node:events'
+import { signEnvelope, withHops, toHex, fromHex, Kind, Priority, PRIORITY_RANK, type ValidEnvelope, type SignedEnvelope } from '../mesh/envelope.js'
+import { seal, open } from '../mesh/seal.js'
+import { encodeContent, decodeContent, ContentType, type ContentInit } from '../mesh/content.js'
+import { DEFAULT_LIFETIME_MS, MAX_LIFETIME_MS } from '../mesh/constants.js'
+import type { EnvelopeStore } from './envelopes.js'
+import type { Outbox } from './outbox.js'
+import type { History, HistoryEntry } from './history.js'
+import type { BatchOp, Stores } from './db.js'
+import { put } from './db.js'
+
+export interface MailIdentity {
+  seed: Uint8Array
+  publicKey: Uint8Array
+  xSecret: Uint8Array
+  xPublic: Uint8Array
+}
+
+export type Via = 'gossip' | 'deliver' | 'sync' | 'local'
+
+export type ReceiveCode = 'delivered' | 'duplicate' | 'held' | 'acked' | 'tombstoned' | 'refused' | 'undecryptable' | 'blocked' | 'ignored'
+
+export interface ReceiveResult {
+  code: ReceiveCode
+  /** Encoded ACK envelope, when this node is the recipient of a DIRECT envelope. */
+  ack?: Uint8Array
+  ackId?: Uint8Array
+  /** True when the envelope is new here and may be passed on (re-gossiped). */
+  fresh: boolean
+}
+
+export interface MailroomInit {
+  identity: MailIdentity
+  stores: Stores
+  envelopes: EnvelopeStore
+  outbox: Outbox
+  history: History
+  now?: () => number
+  isBlocked?: (authorHex: string) => boolean
+}
+
+export interface SendOptions {
+  priority?: Priority
+  /** Envelope lifetime, ms. @default DEFAULT_LIFETIME_MS */
+  lifetimeMs?: number
+  /** Disappearing message: delete from both sides after this many ms. */
+  ttlMs?: number
+}
+
+export interface MailroomEvents {
+  message: [HistoryEntry]
+  delivered: [HistoryEntry]
+  updated: [HistoryEntry]
+  typing: [{ from: string }]
+  outbox: [{ id: string, change: 'added' | 'removed' }]
+}
+
+export class Mailroom extends EventEmitter<MailroomEvents> {
+  readonly me: string
+  private readonly now: () => number
+
+  constructor (private readonly init: MailroomInit) {
+    super()
+    this.me = toHex(init.identity.publicKey)
+    this.now = init.now ?? Date.now
+  }
+
+  get envelopes (): EnvelopeStore { return this.init.envelopes }
+  get outbox (): Outbox { return this.init.outbox }
+  get history (): History { return this.init.history }
+
+  /** Write a sealed DIRECT envelope: envelope, outbox entry and history in one batch. */
+  async send (toKey: Uint8Array, content: ContentInit, opts: SendOptions = {}): Promise<{ id: string, signed: SignedEnvelope, entry: HistoryEntry | undefined }> {
+    const now = this.now()
+    const priority = opts.priority ?? (content.type === ContentType.TYPING ? Priority.LOW : Priority.NORMAL)
+    const lifetime = Math.min(opts.lifetimeMs ?? DEFAULT_LIFETIME_MS, MAX_LIFETIME_MS)
+    const header = { from: this.init.identity.publicKey, to: toKey, created: now, expires: now + lifetime }
+    const payload = seal(encodeContent({ ...content, ttl: opts.ttlMs ?? content.ttl }), header)
+    const signed = signEnvelope(this.init.identity.seed, { kind: Kind.DIRECT, ...header, priority, payload })
+    const id = toHex(signed.id)
+    const ops: BatchOp[] = []
+    const out = this.init.outbox.addOp(id, PRIORITY_RANK[priority], now)
+    ops.push(out.op)
+    let entry: HistoryEntry | undefined
+    const type = content.type ?? ContentType.TEXT
+    if (type === ContentType.TEXT || type === ContentType.REPLY) {
+      entry = {
+        id, dir: 'out', from: this.me, to: toHex(toKey), peer: toHex(toKey), conv: 'direct', type,
+        text: content.text ?? '', ref: content.ref !== undefined ? toHex(content.ref) : undefined,
+        at: now, seen: now, expires: header.expires, status: 'queued',
+        deleteAt: opts.ttlMs !== undefined && opts.ttlMs > 0 ? now + opts.ttlMs : undefined
+      }
+      ops.push(this.init.history.putOp(entry))
+    } else {
+      await this.applyContentLocally(this.me, toHex(toKey), type, content, now)
+    }
+    const v: ValidEnvelope = { code: 'valid', id: signed.id, envelope: signed.envelope, body: signed.body }
+    await this.init.envelopes.hold(v, signed.bytes, 'own', 0, ops)
+    this.init.outbox.commitAdd(out.state)
+    if (entry !== undefined) this.init.history.commit(entry)
+    this.emit('outbox', { id, change: 'added' })
+    return { id, signed, entry }
+  }
+
+  /** Edits, deletes and reactions I make apply to my own copy at once. */
+  private async applyContentLocally (author: string, peer: string, type: ContentType, content: ContentInit, now: number): Promise<void> {
+    if (content.ref === undefined) return
+    await this.applyToRef(author, type, toHex(content.ref), content.text ?? '', content.emoji ?? '', now)
+  }
+
+  private async applyToRef (author: string, type: ContentType, ref: string, text: string, emoji: string, now: number): Promise<HistoryEntry | undefined> {
+    const target = this.init.history.get(ref)
+    if (target === undefined) return undefined
+    switch (type) {
+      case ContentType.EDIT:
+        if (target.from !== author || target.deleted === true) return undefined
+        target.text = text
+        target.edited = true
+        break
+      case ContentType.DELETE:
+        if (target.from !== author) return undefined
+        target.text = ''
+        target.deleted = true
+        break
+      case ContentType.REACTION:
+        target.reactions = { ...(target.reactions ?? {}) }
+        if (emoji === '') delete target.reactions[author]
+        else target.reactions[author] = emoji
+        break
+      case ContentType.READ:
+        if (target.dir !== 'out' || target.to !== author) return undefined
+        if (target.status === 'read') return undefined
+        target.status = 'read'
+        break
+      default:
+        return undefined
+    }
+    void now
+    await this.init.history.save(target)
+    this.emit('updated', target)
+    return target
+  }
+
+  /** Handle a valid envelope from any path. */
+  async receive (v: ValidEnvelope, bytes: Uint8Array, via: Via): Promise<ReceiveResult> {
+    const body = v.body
+    const id = toHex(v.id)
+    const from = toHex(body.from)
+    const to = toHex(body.to)
+    if (from !== this.me && this.init.isBlocked?.(from) === true) return { code: 'blocked', fresh: false }
+    switch (body.kind) {
+      case Kind.DIRECT:
+        if (to === this.me) return this.receiveMine(v, id, from)
+        return this.hold(v, bytes, id, to, via)
+      case Kind.ACK:
+        return this.receiveAck(v, bytes, id, from, to, via)
+      default:
+        return this.hold(v, bytes, id, to, via)
+    }
+  }
+
+  private async hold (v: ValidEnvelope, bytes: Uint8Array, id: string, to: string, via: Via): Promise<ReceiveResult> {
+    if (this.init.envelopes.has(id)) return { code: 'duplicate', fresh: false }
+    if (this.init.envelopes.isTombstoned(id, to)) return { code: 'tombstoned', fresh: false }
+    const hops = via === 'gossip' ? v.envelope.hops : v.envelope.hops + 1
+    const stored = hops === v.envelope.hops ? bytes : withHops(v.envelope, hops)
+    const r = await this.init.envelopes.hold(v, stored, 'custody', hops)
+    return { code: r === 'held' ? 'held' : r, fresh: r === 'held' }
+  }
+
+  private async receiveMine (v: ValidEnvelope, id: string, from: string): Promise<ReceiveResult> {
+    const known = this.init.history.get(id)
+    if (known !== undefined || this.init.envelopes.isTombstoned(id)) {
+      const ackId = known?.ackId ?? this.ackIds.get(id) ?? (await this.init.stores.kv.get(`ack:${id}`) as string | undefined)
+      const ack = ackId !== undefined ? await this.init.envelopes.get(ackId) : undefined
+      return { code: 'duplicate', ack, ackId: ackId !== undefined && ack !== undefined ? fromHex(ackId) : undefined, fresh: false }
+    }
+    const body = v.body
+    let content
+    try {
+      content = decodeContent(open(body.payload, { from: body.from, to: body.to, created: body.created, expires: body.expires }, this.init.identity.xSecret, this.init.identity.xPublic))
+    } catch {
+      return { code: 'undecryptable', fresh: false }
+    }
+    const now = this.now()
+    if (content.type === ContentType.TYPING) {
+      this.emit('typing', { from })
+      return { code: 'ignored', fresh: false }
+    }
+    // The ACK: CRITICAL, as long-lived as the original, so every relay can drop it.
+    const ack = signEnvelope(this.init.identity.seed, {
+      kind: Kind.ACK, from: this.init.identity.publicKey, to: body.from, created: now,
+      expires: Math.max(body.expires, now + 60_000), priority: Priority.CRITICAL, ref: v.id
+    })
+    const ackHex = toHex(ack.id)
+    const ops: BatchOp[] = [put(this.init.stores.tombstones, id, { expires: body.expires, ackFrom: this.me })]
+    let entry: HistoryEntry | undefined
+    if (content.type === ContentType.TEXT || content.type === ContentType.REPLY) {
+      entry = {
+        id, dir: 'in', from, to: this.me, peer: from, conv: 'direct', type: content.type, text: content.text,
+        ref: content.ref.length > 0 ? toHex(content.ref) : undefined, at: body.created, seen: now,
+        expires: body.expires, status: 'received', ackId: ackHex,
+        deleteAt: content.ttl > 0 ? now + content.ttl : undefined
+      }
+      ops.push(this.init.history.putOp(entry))
+    } else {
+      ops.push(put(this.init.stores.kv, `ack:${id}`, ackHex))
+    }
+    const av: ValidEnvelope = { code: 'valid', id: ack.id, envelope: ack.envelope, body: ack.body }
+    await this.init.envelopes.hold(av, ack.bytes, 'own', 0, ops)
+    await this.init.envelopes.remove(id, { expires: body.expires, ackFrom: this.me })
+    this.ackIds.set(id, ackHex)
+    if (entry !== undefined) {
+      this.init.history.commit(entry)
+      this.emit('message', entry)
+    } else if (content.ref.length > 0) {
+      await this.applyToRef(from, content.type, toHex(content.ref), content.text, content.emoji, now)
+    }
+    return { code: 'delivered', ack: ack.bytes, ackId: ack.id, fresh: true }
+  }
+
+  /** ACK ids of envelopes I acknowledged that are not history entries (reactions, edits, …). */
+  private readonly ackIds = new Map<string, string>()
+
+  private async receiveAck (v: ValidEnvelope, bytes: Uint8Array, id: string, from: string, to: string, via: Via): Promise<ReceiveResult> {
+    const ref = toHex(v.body.ref)
+    const mine = to === this.me
+    const dropped = await this.init.envelopes.applyAck(v)
+    let code: ReceiveCode = 'acked'
+    if (mine) {
+      const out = this.init.outbox.get(ref)
+      const entry = this.init.history.get(ref)
+      if ((out !== undefined || entry !== undefined) && (dropped === undefined || dropped.to === from) && (entry === undefined || entry.to === from)) {
+        if (out !== undefined) {
+          await this.init.outbox.remove(ref)
+          this.emit('outbox', { id: ref, change: 'removed' })
+        }
+        const advanced = await this.init.history.advance(ref, 'delivered')
+        if (advanced !== undefined) this.emit('delivered', advanced)
+      }
+      // Kept (briefly) so sync passes it on to relays that still hold the original.
+    }
+    if (this.init.envelopes.has(id)) return { code: 'duplicate', fresh: false }
+    const held = await this.hold(v, bytes, id, to, via)
+    return { code: held.code === 'held' ? code : held.code, fresh: held.fresh }
+  }
+
+  /** Forget messages whose disappearing timer ran out. */
+  async expireHistory (): Promise<number> {
+    const now = this.now()
+    let n = 0
+    for (const e of [...this.init.history.all()]) {
+      if (e.deleteAt !== undefined && e.deleteAt <= now) { await this.init.history.remove(e.id); n++ }
+    }
+    return n
+  }
+}
