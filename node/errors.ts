@@ -24,3 +24,38 @@ export class ConfigError extends Error {
   static override readonly name = 'ConfigError'
   override readonly name = 'ConfigError'
 }
+
+export class UnknownContactError extends Error {
+  static override readonly name = 'UnknownContactError'
+  override readonly name = 'UnknownContactError'
+}
+
+export class KeyChangedError extends Error {
+  static override readonly name = 'KeyChangedError'
+  override readonly name = 'KeyChangedError'
+}
+
+export class ContactExistsError extends Error {
+  static override readonly name = 'ContactExistsError'
+  override readonly name = 'ContactExistsError'
+}
+
+export class NoDaemonError extends Error {
+  static override readonly name = 'NoDaemonError'
+  override readonly name = 'NoDaemonError'
+}
+
+export class DaemonRunningError extends Error {
+  static override readonly name = 'DaemonRunningError'
+  override readonly name = 'DaemonRunningError'
+}
+
+export class InvalidInviteError extends Error {
+  static override readonly name = 'InvalidInviteError'
+  override readonly name = 'InvalidInviteError'
+}
+
+export class InvalidArgumentError extends Error {
+  static override readonly name = 'InvalidArgumentError'
+  override readonly name = 'InvalidArgumentError'
+}

@@ -7,7 +7,7 @@ import { ping } from '@libp2p/ping'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
-import { assembleTransports, privateDht, type TransportInit } from '../transports/index.js'
+import { assembleTransports, privateDht, torConnectionManagerInit, type TransportInit } from '../transports/index.js'
 import { gossipOptions } from '../mesh/gossip.js'
 import type { Profile } from './profiles.js'
 
@@ -51,7 +51,9 @@ export async function buildLibp2p (init: Libp2pInit): Promise<FunkpostLibp2p> {
       // libp2p's default admits 5 inbound connections per second per host; a LAN gateway or a loopback test needs more.
       inboundConnectionThreshold: 100,
       maxIncomingPendingConnections: 32,
-      dialTimeout: 10000
+      dialTimeout: 10000,
+      // Through Tor, dials take longer, and with --only-tor nothing is resolved locally.
+      ...(init.torSocks !== undefined ? torConnectionManagerInit(init.onlyTor === true) : {})
     },
     services: services as never,
     start: false

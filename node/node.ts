@@ -127,18 +127,26 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   get name (): string { return this.init.name ?? '' }
   get isRunning (): boolean { return this.running }
 
-  async start (): Promise<void> {
+  /**
+   * Open the store and, unless `network` is false, the network. An offline
+   * node (network: false) serves local commands — queue mail, contacts,
+   * history — without listening anywhere; its mail leaves on the next start.
+   */
+  async start (opts: { network?: boolean } = {}): Promise<void> {
     fs.mkdirSync(this.init.home, { recursive: true, mode: 0o700 })
     this.stores = await openStores(path.join(this.init.home, 'db'))
     try {
-      await this.startInner()
+      await this.openLocal()
+      if (opts.network !== false) await this.startNetwork()
     } catch (err) {
       await this.stop().catch(() => {})
       throw err
     }
   }
 
-  private async startInner (): Promise<void> {
+  get online (): boolean { return this.libp2p !== undefined && this.running }
+
+  private async openLocal (): Promise<void> {
     const now = this.now
     this.envelopes = await EnvelopeStore.open(this.stores, this.profile, now)
     this.outbox = await Outbox.open(this.stores, { now, random: this.init.random, baseMs: this.init.backoffBaseMs })
@@ -153,6 +161,10 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     this.mailroom.on('updated', e => this.emit('updated', e))
     this.mailroom.on('typing', e => this.emit('typing', e))
     this.mailroom.on('outbox', e => this.emit('outbox', e))
+  }
+
+  private async startNetwork (): Promise<void> {
+    const now = this.now
     this.libp2p = await buildLibp2p({
       privateKey: await libp2pKey(this.identity),
       profile: this.profile,
@@ -224,6 +236,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   }
 
   addrs (): string[] {
+    if (this.libp2p === undefined) return []
     return this.libp2p.getMultiaddrs().map(a => a.toString())
   }
 
@@ -321,7 +334,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     const key = typeof to === 'string' ? publicKeyFromId(to) : to
     const c: ContentInit = typeof content === 'string' ? { type: ContentType.TEXT, text: content } : content
     const { id } = await this.mailroom.send(key, c, opts)
-    this.schedulePump(0)
+    if (this.online) this.schedulePump(0)
     return id
   }
 
@@ -350,6 +363,20 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     }
     const next = this.outbox.nextDue()
     if (next !== undefined) this.schedulePump(next - this.now())
+  }
+
+  /** Discard an outbox entry (user's `outbox clear`): it will not be sent again. */
+  async discard (id: string): Promise<void> {
+    await this.dropOutbox(id)
+    const e = this.history.get(id)
+    if (e !== undefined && e.status === 'queued') await this.history.remove(id)
+  }
+
+  /** Addresses worth putting in an invite: not loopback, not unspecified; onion ones first. */
+  shareableAddrs (): string[] {
+    const all = this.addrs()
+    const good = all.filter(a => !a.includes('/127.') && !a.includes('/ip6/::1/') && !a.includes('/0.0.0.0/') && !a.startsWith('/memory/'))
+    return (good.length > 0 ? good : all).sort((a, b) => Number(b.includes('/onion3/')) - Number(a.includes('/onion3/')))
   }
 
   private async dropOutbox (id: string): Promise<void> {
@@ -405,7 +432,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   // ---- queries ---------------------------------------------------------
 
   peers (): PeerInfo[] {
-    const connected = new Set(this.libp2p.getPeers().map(p => p.toString()))
+    const connected = new Set(this.online ? this.libp2p.getPeers().map(p => p.toString()) : [])
     const out = new Map<string, PeerInfo>()
     for (const e of this.directory.list()) {
       out.set(e.id, { id: e.id, name: e.name, addrs: e.addrs, connected: connected.has(e.id), key: e.key })
@@ -428,11 +455,11 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       id: this.id,
       name: this.name,
       addrs: this.addrs(),
-      peers: this.libp2p.getPeers().length,
+      peers: this.online ? this.libp2p.getPeers().length : 0,
       custody: s.custody,
       outbox: { count: this.outbox.size },
       store: { count: s.count, bytes: s.bytes, tombstones: s.tombstones, evicted: s.evicted },
-      gossip: this.gossip.stats,
+      gossip: this.gossip?.stats ?? { valid: 0, duplicate: 0, invalid: {}, ignored: {} },
       received: { ...this.received },
       profile: this.profileName
     }
