@@ -7,6 +7,11 @@ import '../node/polyfill.js'
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { identityCommands, type GlobalArgs } from './commands/identity.js'
+import { nodeCommands } from './commands/node.js'
+import { mailCommands } from './commands/mail.js'
+import { contactCommands } from './commands/contacts.js'
+import { chatCommands } from './commands/chat.js'
+import { torCommands } from './commands/tor.js'
 import { fail, UsageError } from './output.js'
 
 export async function main (argv: string[]): Promise<void> {
@@ -16,7 +21,7 @@ export async function main (argv: string[]): Promise<void> {
     .usage('funkpost — offline-first mesh messenger\n\nUsage: $0 <command> [options]')
     .option('home', { type: 'string', describe: 'node folder (default $FUNKPOST_HOME, else ~/.funkpost)', global: true })
     .option('json', { type: 'boolean', describe: 'machine-readable output', global: true }) as unknown as import('yargs').Argv<GlobalArgs>
-  y = identityCommands(y)
+  for (const add of [identityCommands, nodeCommands, mailCommands, contactCommands, chatCommands, torCommands]) y = add(y)
   await y
     .demandCommand(1, 'name a command; `funkpost --help` lists them')
     .strict()

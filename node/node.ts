@@ -229,6 +229,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     for (const t of this.timers) clearInterval(t)
     this.timers.length = 0
     if (this.pumpTimer !== undefined) clearTimeout(this.pumpTimer)
+    if (this.announceSoon !== undefined) clearTimeout(this.announceSoon)
     this.keeper?.stop()
     try { this.gossip?.stop() } catch {}
     await this.libp2p?.stop()?.catch(() => {})
@@ -301,8 +302,14 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     // One side starts the sync on contact: the one with the smaller id (both would duplicate work).
     if (this.id < id) void this.syncWith(peer)
     void this.outbox.wake().then(() => this.schedulePump(0))
-    void this.announce()
+    // Announce once the gossip mesh with the newcomer has formed (gossipsub grafts on its 1 s heartbeat).
+    if (this.announceSoon === undefined) {
+      this.announceSoon = setTimeout(() => { this.announceSoon = undefined; void this.announce().catch(() => {}) }, 1500)
+      this.announceSoon.unref()
+    }
   }
+
+  private announceSoon: NodeJS.Timeout | undefined
 
   async syncWith (peer: PeerId): Promise<void> {
     try {
