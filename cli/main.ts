@@ -12,6 +12,7 @@ import { mailCommands } from './commands/mail.js'
 import { contactCommands } from './commands/contacts.js'
 import { chatCommands } from './commands/chat.js'
 import { torCommands } from './commands/tor.js'
+import { channelCommands } from './commands/channel.js'
 import { fail, UsageError } from './output.js'
 
 export async function main (argv: string[]): Promise<void> {
@@ -21,14 +22,15 @@ export async function main (argv: string[]): Promise<void> {
     .usage('funkpost — offline-first mesh messenger\n\nUsage: $0 <command> [options]')
     .option('home', { type: 'string', describe: 'node folder (default $FUNKPOST_HOME, else ~/.funkpost)', global: true })
     .option('json', { type: 'boolean', describe: 'machine-readable output', global: true }) as unknown as import('yargs').Argv<GlobalArgs>
-  for (const add of [identityCommands, nodeCommands, mailCommands, contactCommands, chatCommands, torCommands]) y = add(y)
+  for (const add of [identityCommands, nodeCommands, mailCommands, contactCommands, chatCommands, channelCommands, torCommands]) y = add(y)
   await y
     .demandCommand(1, 'name a command; `funkpost --help` lists them')
     .strict()
     .recommendCommands()
     .fail((msg, err) => {
       if (err !== undefined && err !== null) fail(err, json)
-      fail(new UsageError(`${msg} (see \`funkpost --help\`)`), json)
+      // yargs spreads some messages ("Invalid values:\n  Argument: …") over lines; the contract is one line.
+      fail(new UsageError(`${String(msg).replace(/\s*\n\s*/g, ' ')} (see \`funkpost --help\`)`), json)
     })
     .help()
     .version()

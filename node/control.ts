@@ -8,7 +8,8 @@
 import net from 'node:net'
 import fs from 'node:fs'
 import path from 'node:path'
-import { handlers, messageRow, type ApiContext } from './api.js'
+import { messageRow, type ApiContext } from './api.js'
+import { allHandlers as handlers } from './handlers.js'
 import { DaemonRunningError, NoDaemonError } from './errors.js'
 import type { HistoryEntry } from '../store-forward/history.js'
 

@@ -1,6 +1,7 @@
 /**
  * Invite links: funkpost://invite?v=1&id=ID&name=NAME&addr=MA&addr=MA
- * (room for channel invites: &ch=NAME&ck=KEY, base64url). Shown as a link
+ * Channel invites add &ch=NAME, and for private channels &cid=HEX (channel
+ * id) &ck=KEY (base64url) &ep=EPOCH &owner=ID. Shown as a link
  * and a QR code; `invite accept LINK` adds the contact and dials the addrs.
  */
 import { multiaddr } from '@multiformats/multiaddr'
@@ -14,6 +15,9 @@ export interface Invite {
   /** Channel invites (later): channel name and base64url key. */
   channel?: string
   channelKey?: string
+  channelId?: string
+  epoch?: number
+  owner?: string
 }
 
 export const INVITE_PREFIX = 'funkpost://invite?'
@@ -26,7 +30,10 @@ export function makeInvite (inv: Invite): string {
   if (inv.name !== undefined && inv.name !== '') q.set('name', inv.name)
   for (const a of inv.addrs) q.append('addr', a)
   if (inv.channel !== undefined) q.set('ch', inv.channel)
+  if (inv.channelId !== undefined) q.set('cid', inv.channelId)
   if (inv.channelKey !== undefined) q.set('ck', inv.channelKey)
+  if (inv.epoch !== undefined) q.set('ep', String(inv.epoch))
+  if (inv.owner !== undefined) q.set('owner', inv.owner)
   return INVITE_PREFIX + q.toString()
 }
 
@@ -43,5 +50,16 @@ export function parseInvite (link: string): Invite {
     try { multiaddr(a) } catch { throw new InvalidInviteError(`invite link has a malformed address: ${a}`) }
   }
   const name = q.get('name') ?? undefined
-  return { id, name, addrs, channel: q.get('ch') ?? undefined, channelKey: q.get('ck') ?? undefined }
+  const channel = q.get('ch') ?? undefined
+  const channelId = q.get('cid') ?? undefined
+  const channelKey = q.get('ck') ?? undefined
+  const owner = q.get('owner') ?? undefined
+  const epoch = q.get('ep') !== null ? Number(q.get('ep')) : undefined
+  if (channelId !== undefined || channelKey !== undefined) {
+    if (channelId === undefined || !/^[0-9a-f]{64}$/.test(channelId)) throw new InvalidInviteError('channel invite has no valid channel id')
+    if (channelKey === undefined || Buffer.from(channelKey, 'base64url').length !== 32) throw new InvalidInviteError('channel invite has no valid 32-byte key')
+    if (owner === undefined || !isId(owner)) throw new InvalidInviteError('channel invite has no valid owner id')
+    if (epoch !== undefined && !(Number.isInteger(epoch) && epoch >= 0)) throw new InvalidInviteError('channel invite has a bad key epoch')
+  }
+  return { id, name, addrs, channel, channelKey, channelId, epoch, owner }
 }

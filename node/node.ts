@@ -23,11 +23,16 @@ import { History, type HistoryEntry } from '../store-forward/history.js'
 import { Mailroom, type SendOptions, type Via } from '../store-forward/mailroom.js'
 import { SWEEP_INTERVAL_MS, SYNC_INTERVAL_MS } from '../store-forward/constants.js'
 import { SyncProtocol } from '../store-forward/sync.js'
+import { ChannelRoom, type ChannelState } from '../store-forward/channels.js'
+import { publicChannelId, publicChannelKey, normalizeChannelName, newPrivateChannel } from '../mesh/channel.js'
 import { buildLibp2p, type FunkpostLibp2p } from './libp2p.js'
 import { libp2pKey, type Identity } from './identity.js'
 import { PROFILES, DEFAULT_PROFILE, type ProfileName, type Profile } from './profiles.js'
 import { Keeper } from './keeper.js'
 import { logger } from './log.js'
+
+/** Channels a relay carries without having joined them (gossip topics), at most. */
+const RELAY_TOPICS_MAX = 64
 
 export interface FunkpostNodeInit {
   home: string
@@ -59,6 +64,8 @@ export interface FunkpostNodeInit {
   /** Outbox backoff base, ms (tests shrink it). */
   backoffBaseMs?: number
   mdnsIntervalMs?: number
+  /** Pubsub router; floodsub only as the simulator's baseline. @default 'gossipsub' */
+  pubsub?: 'gossipsub' | 'floodsub'
 }
 
 export interface NodeEvents {
@@ -101,6 +108,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   gossip!: GossipRouter
   deliverer!: DeliverProtocol
   sync!: SyncProtocol
+  channels!: ChannelRoom
   private keeper!: Keeper
   private readonly timers: NodeJS.Timeout[] = []
   private pumpTimer: NodeJS.Timeout | undefined
@@ -161,6 +169,10 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     this.mailroom.on('updated', e => this.emit('updated', e))
     this.mailroom.on('typing', e => this.emit('typing', e))
     this.mailroom.on('outbox', e => this.emit('outbox', e))
+    this.channels = await ChannelRoom.open({ stores: this.stores, envelopes: this.envelopes, history: this.history, mailroom: this.mailroom, identity: this.identity, now })
+    this.mailroom.channels = this.channels
+    this.channels.on('post', e => this.emit('message', e))
+    this.channels.on('updated', e => this.emit('updated', e))
   }
 
   private async startNetwork (): Promise<void> {
@@ -176,7 +188,8 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       torSocks: this.init.torSocks,
       onlyTor: this.init.onlyTor,
       dht: this.init.dht,
-      announce: this.init.announce
+      announce: this.init.announce,
+      pubsub: this.init.pubsub
     })
     this.gossip = new GossipRouter({
       pubsub: this.libp2p.services.pubsub,
@@ -202,6 +215,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
 
     await this.libp2p.start()
     this.gossip.start()
+    for (const c of this.channels.list()) this.gossip.join(channelTopic(fromHex(c.id)))
     await this.deliverer.start()
     await this.sync.start()
     this.keeper.start()
@@ -277,8 +291,71 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       if (stored !== undefined) void this.gossip.publish(this.topicOf(v), stored, v.id)
     }
     if (r.fresh && v.body.kind === Kind.ACK) this.schedulePump(0)
+    if (r.fresh && (v.body.kind === Kind.CHANNEL || v.body.kind === Kind.CONTROL)) this.relayChannel(toHex(v.body.to))
     void source
     return { code: r.code, ack: r.ack }
+  }
+
+  /** Relays carry channels they have not joined: join the topic of a channel seen here (at most RELAY_TOPICS_MAX of them). */
+  private relayChannel (idHex: string): void {
+    if (!this.online || this.channels.has(idHex) || this.relayTopics.has(idHex)) return
+    if (this.relayTopics.size >= RELAY_TOPICS_MAX) return
+    this.relayTopics.add(idHex)
+    this.gossip.join(channelTopic(fromHex(idHex)))
+  }
+
+  private readonly relayTopics = new Set<string>()
+
+  // ---- channels ----------------------------------------------------------
+
+  async joinPublic (name: string): Promise<ChannelState> {
+    const n = normalizeChannelName(name)
+    const s = await this.channels.join({ id: toHex(publicChannelId(n)), name: '#' + n, kind: 'public', keys: { 0: toHex(publicChannelKey(n)) }, epoch: 0 })
+    if (this.online) this.gossip.join(channelTopic(publicChannelId(n)))
+    return s
+  }
+
+  async createPrivate (name: string): Promise<ChannelState> {
+    const n = normalizeChannelName(name)
+    const { id, key } = newPrivateChannel()
+    const s = await this.channels.join({ id: toHex(id), name: n, kind: 'private', owner: this.mailroom.me, keys: { 0: toHex(key) }, epoch: 0 })
+    if (this.online) this.gossip.join(channelTopic(id))
+    return s
+  }
+
+  async joinPrivate (inv: { id: string, name: string, owner: string, key: string, epoch: number }): Promise<ChannelState> {
+    const s = await this.channels.join({ id: inv.id, name: normalizeChannelName(inv.name), kind: 'private', owner: inv.owner, keys: { [inv.epoch]: inv.key }, epoch: inv.epoch })
+    if (this.online) this.gossip.join(channelTopic(fromHex(inv.id)))
+    await this.channelPost(inv.id, { type: ContentType.JOIN }).catch(() => {})
+    return s
+  }
+
+  async leaveChannel (id: string): Promise<void> {
+    await this.channels.leave(id)
+    if (this.online) this.gossip.leave(channelTopic(fromHex(id)))
+  }
+
+  async channelPost (id: string, content: ContentInit, opts: { ttlMs?: number } = {}): Promise<string> {
+    const p = await this.channels.post(id, content, opts)
+    if (this.online) void this.gossip.publish(channelTopic(fromHex(id)), p.bytes, fromHex(p.id))
+    return p.id
+  }
+
+  /** Owner: remove a member, rotate the key, and send the new key to every other member (sealed, via the outbox). */
+  async channelRemove (id: string, memberHex: string): Promise<{ epoch: number, notified: number }> {
+    const { key } = newPrivateChannel()
+    const r = await this.channels.remove(id, memberHex, key)
+    if (this.online) void this.gossip.publish(channelTopic(fromHex(id)), r.control, r.controlId)
+    for (const m of r.recipients) {
+      await this.mailroom.send(fromHex(m), { type: ContentType.CHANNEL_KEY, ref: fromHex(id), data: key, chunk: r.epoch })
+    }
+    if (this.online) this.schedulePump(0)
+    return { epoch: r.epoch, notified: r.recipients.length }
+  }
+
+  async channelLifetime (id: string, ms: number): Promise<void> {
+    const r = await this.channels.setLifetime(id, ms)
+    if (this.online) void this.gossip.publish(channelTopic(fromHex(id)), r.control, r.controlId)
   }
 
   private topicOf (v: ValidEnvelope): string {

@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events'
 import { signEnvelope, withHops, toHex, fromHex, Kind, Priority, PRIORITY_RANK, type ValidEnvelope, type SignedEnvelope } from '../mesh/envelope.js'
 import { seal, open } from '../mesh/seal.js'
-import { encodeContent, decodeContent, ContentType, type ContentInit } from '../mesh/content.js'
+import { encodeContent, decodeContent, ContentType, type ContentInit, type Content } from '../mesh/content.js'
 import { DEFAULT_LIFETIME_MS, MAX_LIFETIME_MS } from '../mesh/constants.js'
 import type { EnvelopeStore } from './envelopes.js'
 import type { Outbox } from './outbox.js'
@@ -120,7 +120,7 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     await this.applyToRef(author, type, toHex(content.ref), content.text ?? '', content.emoji ?? '', now)
   }
 
-  private async applyToRef (author: string, type: ContentType, ref: string, text: string, emoji: string, now: number): Promise<HistoryEntry | undefined> {
+  async applyToRef (author: string, type: ContentType, ref: string, text: string, emoji: string, now: number): Promise<HistoryEntry | undefined> {
     const target = this.init.history.get(ref)
     if (target === undefined) return undefined
     switch (type) {
@@ -153,8 +153,27 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     return target
   }
 
-  /** Handle a valid envelope from any path. */
+  /** Receipts in progress, by subject (an envelope's id; an ACK's ref): one at a time per subject. */
+  private readonly busy = new Map<string, Promise<unknown>>()
+
+  /**
+   * Handle a valid envelope from any path. The same envelope arriving on
+   * several paths at once (gossip, sync, deliver) is handled one copy after
+   * the other, so it is opened, ACKed and counted once.
+   */
   async receive (v: ValidEnvelope, bytes: Uint8Array, via: Via): Promise<ReceiveResult> {
+    const key = toHex(v.body.kind === Kind.ACK ? v.body.ref : v.id)
+    const prev = this.busy.get(key)
+    const run = prev === undefined ? this.receiveOne(v, bytes, via) : prev.then(async () => this.receiveOne(v, bytes, via), async () => this.receiveOne(v, bytes, via))
+    this.busy.set(key, run)
+    try {
+      return await run
+    } finally {
+      if (this.busy.get(key) === run) this.busy.delete(key)
+    }
+  }
+
+  private async receiveOne (v: ValidEnvelope, bytes: Uint8Array, via: Via): Promise<ReceiveResult> {
     const body = v.body
     const id = toHex(v.id)
     const from = toHex(body.from)
@@ -166,10 +185,16 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
         return this.hold(v, bytes, id, to, via)
       case Kind.ACK:
         return this.receiveAck(v, bytes, id, from, to, via)
-      default:
-        return this.hold(v, bytes, id, to, via)
+      default: {
+        const r = await this.hold(v, bytes, id, to, via)
+        if ((r.code === 'held' || r.code === 'refused') && (body.kind === Kind.CHANNEL || body.kind === Kind.CONTROL)) await this.channels?.receive(v)
+        return r
+      }
     }
   }
+
+  /** Set by node/: opens channel envelopes for joined channels and takes owners' keys. */
+  channels: { receive: (v: ValidEnvelope) => Promise<void>, receiveKey: (from: string, content: Content) => Promise<boolean> } | undefined
 
   private async hold (v: ValidEnvelope, bytes: Uint8Array, id: string, to: string, via: Via): Promise<ReceiveResult> {
     if (this.init.envelopes.has(id)) return { code: 'duplicate', fresh: false }
@@ -182,7 +207,7 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
 
   private async receiveMine (v: ValidEnvelope, id: string, from: string): Promise<ReceiveResult> {
     const known = this.init.history.get(id)
-    if (known !== undefined || this.init.envelopes.isTombstoned(id)) {
+    if (known !== undefined || this.init.envelopes.isTombstoned(id, this.me)) {
       const ackId = known?.ackId ?? this.ackIds.get(id) ?? (await this.init.stores.kv.get(`ack:${id}`) as string | undefined)
       const ack = ackId !== undefined ? await this.init.envelopes.get(ackId) : undefined
       return { code: 'duplicate', ack, ackId: ackId !== undefined && ack !== undefined ? fromHex(ackId) : undefined, fresh: false }
@@ -225,6 +250,8 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     if (entry !== undefined) {
       this.init.history.commit(entry)
       this.emit('message', entry)
+    } else if (content.type === ContentType.CHANNEL_KEY) {
+      await this.channels?.receiveKey(from, content)
     } else if (content.ref.length > 0) {
       await this.applyToRef(from, content.type, toHex(content.ref), content.text, content.emoji, now)
     }

@@ -1,4 +1,4 @@
-/** `funkpost chat [NAME]`. */
+/** `funkpost chat [NAME]`: the positional is `contact`, so `--name` stays the embedded node's announced name. */
 import type { Argv } from 'yargs'
 import { resolveHome } from '../../node/home.js'
 import { runChat } from '../chat.js'
@@ -6,11 +6,11 @@ import { startOptions } from './node.js'
 import type { GlobalArgs } from './identity.js'
 
 export function chatCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
-  return y.command('chat [name]', 'interactive chat; starts a node on this home if none is running (first run creates your id)',
-    (a) => startOptions(a).positional('name', { type: 'string', describe: 'contact name or id to talk to' }),
+  return y.command('chat [contact]', 'interactive chat; starts a node on this home if none is running (first run creates your id)',
+    (a) => startOptions(a).positional('contact', { type: 'string', describe: 'contact name or id to talk to (NAME)' }),
     async (argv) => {
       await runChat({
-        home: resolveHome(argv.home), with: argv.name, name: argv.name === undefined ? undefined : undefined,
+        home: resolveHome(argv.home), with: argv.contact, name: argv.name,
         listen: argv.listen, bootstrap: argv.bootstrap, mdns: argv.mdns, dht: argv.dht, profile: argv.profile,
         quotaMb: argv['quota-mb'], torSocks: argv['tor-socks'], onlyTor: argv['only-tor'], bridge: argv.bridge, onionDir: argv['onion-dir']
       })

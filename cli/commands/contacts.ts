@@ -1,7 +1,7 @@
 /** `funkpost contacts`, `verify`, `block`, `unblock`, `invite`. */
 import type { Argv } from 'yargs'
 import { resolveHome } from '../../node/home.js'
-import { makeOut } from '../output.js'
+import { makeOut, UsageError } from '../output.js'
 import { withApi } from '../client.js'
 import { qr, type GlobalArgs } from './identity.js'
 
@@ -15,8 +15,8 @@ export function contactCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
         .positional('name', { type: 'string' })
         .positional('id', { type: 'string' })
         .check(argv => {
-          if (argv.action === 'add' && (argv.name === undefined || argv.id === undefined)) throw new Error('usage: funkpost contacts add NAME ID')
-          if (argv.action === 'rm' && argv.name === undefined) throw new Error('usage: funkpost contacts rm NAME')
+          if (argv.action === 'add' && (argv.name === undefined || argv.id === undefined)) throw new UsageError('usage: funkpost contacts add NAME ID')
+          if (argv.action === 'rm' && argv.name === undefined) throw new UsageError('usage: funkpost contacts rm NAME')
           return true
         }),
       async (argv) => {
@@ -60,7 +60,7 @@ export function contactCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
         .positional('link', { type: 'string' })
         .option('name', { type: 'string', describe: 'with accept: save the contact under this name' })
         .check(argv => {
-          if (argv.action === 'accept' && argv.link === undefined) throw new Error('usage: funkpost invite accept LINK')
+          if (argv.action === 'accept' && argv.link === undefined) throw new UsageError('usage: funkpost invite accept LINK')
           return true
         }),
       async (argv) => {

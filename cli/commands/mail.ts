@@ -17,7 +17,7 @@ export function mailCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
         .positional('text', { type: 'string', array: true, describe: 'the message', demandOption: true })
         .example('$0 send alice "see you at the meetup"', ''),
       async (argv) => {
-        const text = (argv.text as string[]).join(' ')
+        const text = requireText((argv.text as string[]).join(' '), 'the message text')
         const r = await withApi(resolveHome(argv.home), async api => ({ ...await api.call('send', { to: argv.to, text }), mode: api.mode }))
         makeOut(argv.json === true).print({ id: r.id }, () => r.mode === 'offline'
           ? `${r.id}\n(queued: no node is running for this home; it leaves when \`funkpost start\` or \`funkpost chat\` runs)`

@@ -11,7 +11,9 @@ export enum ContentType {
   DELETE = 'DELETE',
   TYPING = 'TYPING',
   READ = 'READ',
-  FILE_CHUNK = 'FILE_CHUNK'
+  FILE_CHUNK = 'FILE_CHUNK',
+  CHANNEL_KEY = 'CHANNEL_KEY',
+  JOIN = 'JOIN'
 }
 
 enum __ContentTypeValues {
@@ -22,7 +24,9 @@ enum __ContentTypeValues {
   DELETE = 4,
   TYPING = 5,
   READ = 6,
-  FILE_CHUNK = 7
+  FILE_CHUNK = 7,
+  CHANNEL_KEY = 8,
+  JOIN = 9
 }
 
 export namespace ContentType {
