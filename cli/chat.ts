@@ -25,6 +25,8 @@ export interface ChatMessage {
   edited?: boolean
   deleted?: boolean
   reactions?: Record<string, string>
+  conv?: 'direct' | 'channel'
+  channel?: string
 }
 
 const HELP = `commands:
@@ -35,6 +37,9 @@ const HELP = `commands:
   /edit N TEXT        edit your message #N
   /delete N           delete your message #N
   /timer DURATION     disappearing messages in this conversation (30s, 10m, 1h, 1d; off)
+  /join NAME|LINK     join a channel (#public-name, or a private channel's invite link) and open it
+  /leave NAME         leave a channel
+  /channels           channels you are in
   /peers              who is connected
   /outbox             mail not yet delivered
   /help               this list
@@ -61,6 +66,8 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
   const byNumber = new Map<number, ChatMessage>()
   let next = 1
   let current: string | undefined
+  /** Set when the open conversation is a channel (its name). */
+  let channel: string | undefined
   let currentId: string | undefined
   let timerMs = 0
 
@@ -78,10 +85,33 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
     const text = m.deleted === true ? '(deleted)' : m.text + (m.edited === true ? ' (edited)' : '')
     const state = m.dir === 'out' ? ` ${STATUS_MARK[m.status] ?? m.status}` : ''
     const reactions = Object.entries(m.reactions ?? {}).map(([k, v]) => `${v} ${k}`).join(', ')
-    return `#${n} [${time(m.at)}] ${who}${quote}: ${text}${state}${reactions !== '' ? `  [${reactions}]` : ''}`
+    const where = m.conv === 'channel' ? `${m.channel ?? 'channel'} ` : ''
+    return `#${n} [${time(m.at)}] ${where}${who}${quote}: ${text}${state}${reactions !== '' ? `  [${reactions}]` : ''}`
+  }
+
+  const openChannel = async (name: string): Promise<void> => {
+    const list = await client.call<Array<{ name: string }>>('channel.list')
+    if (name.startsWith('#') && !list.some(c => c.name === name)) {
+      await client.call('channel.join', { target: name })
+      out(`  joined ${name}`)
+    }
+    const hist = await client.call<ChatMessage[]>('channel.read', { name, limit: 20, rich: true })
+    current = undefined
+    currentId = undefined
+    channel = hist[0]?.channel ?? name
+    out(`— in ${channel}${hist.length > 0 ? ` (last ${hist.length} posts)` : ''}`)
+    for (const m of hist) out(line(m))
+  }
+
+  const isChannel = async (target: string): Promise<boolean> => {
+    if (target.startsWith('#')) return true
+    const list = await client.call<Array<{ name: string }>>('channel.list')
+    return list.some(c => c.name === target)
   }
 
   const open = async (target: string): Promise<void> => {
+    if (await isChannel(target)) { await openChannel(target); return }
+    channel = undefined
     const hist = await client.call<ChatMessage[]>('history', { with: target, limit: 20 })
     current = target
     currentId = hist[0]?.peer
@@ -102,7 +132,7 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
     switch (event) {
       case 'message':
         out(line(m))
-        if (current !== undefined && (m.from === currentId || m.name === current || m.from === current)) void markRead(m)
+        if (m.conv !== 'channel' && current !== undefined && (m.from === currentId || m.name === current || m.from === current)) void markRead(m)
         break
       case 'delivered':
       case 'updated':
@@ -121,6 +151,11 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
   if (opts.with !== undefined) await open(opts.with)
 
   const send = async (to: string, text: string, ref?: string): Promise<void> => {
+    if (channel !== undefined && to === channel) {
+      // The node echoes own posts as 'message' events: printed there, once.
+      await client.call<{ id: string }>('channel.send', { name: channel, text, ref, ttlMs: timerMs > 0 ? timerMs : undefined })
+      return
+    }
     const r = await client.call<{ id: string }>('send', { to, text, ref, ttlMs: timerMs > 0 ? timerMs : undefined })
     const msg: ChatMessage = { id: r.id, from: status.id, to, peer: to, dir: 'out', name: 'me', text, at: new Date().toISOString(), status: 'queued', ref }
     out(line(msg))
@@ -148,12 +183,15 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
         const m = refOf(rest[0] ?? '')
         const text = arg.slice((rest[0] ?? '').length).trim()
         if (text === '') throw new Error('usage: /reply N TEXT')
-        await send(m.dir === 'in' ? m.from : m.to, text, m.id)
+        if (m.conv === 'channel') {
+          await client.call<{ id: string }>('channel.send', { name: m.channel, text, ref: m.id })
+        } else await send(m.dir === 'in' ? m.from : m.to, text, m.id)
         break
       }
       case '/react': {
         const m = refOf(rest[0] ?? '')
-        await client.call('act', { to: m.dir === 'in' ? m.from : m.to, kind: 'react', ref: m.id, emoji: rest[1] ?? '' })
+        if (m.conv === 'channel') await client.call('channel.act', { name: m.channel, kind: 'react', ref: m.id, emoji: rest[1] ?? '' })
+        else await client.call('act', { to: m.dir === 'in' ? m.from : m.to, kind: 'react', ref: m.id, emoji: rest[1] ?? '' })
         out(`  reacted ${rest[1] ?? '(removed)'} to #${numbers.get(m.id)}`)
         break
       }
@@ -161,14 +199,16 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
         const m = refOf(rest[0] ?? '')
         if (m.dir !== 'out') throw new Error('you can only edit your own messages')
         const text = arg.slice((rest[0] ?? '').length).trim()
-        await client.call('act', { to: m.to, kind: 'edit', ref: m.id, text })
+        if (m.conv === 'channel') await client.call('channel.act', { name: m.channel, kind: 'edit', ref: m.id, text })
+        else await client.call('act', { to: m.to, kind: 'edit', ref: m.id, text })
         out(`  edited #${numbers.get(m.id)}`)
         break
       }
       case '/delete': {
         const m = refOf(rest[0] ?? '')
         if (m.dir !== 'out') throw new Error('you can only delete your own messages')
-        await client.call('act', { to: m.to, kind: 'delete', ref: m.id })
+        if (m.conv === 'channel') await client.call('channel.act', { name: m.channel, kind: 'delete', ref: m.id })
+        else await client.call('act', { to: m.to, kind: 'delete', ref: m.id })
         out(`  deleted #${numbers.get(m.id)}`)
         break
       }
@@ -177,6 +217,25 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
         if (ms === undefined) throw new Error('usage: /timer 30s|10m|1h|1d|off')
         timerMs = ms
         out(ms === 0 ? '  disappearing messages off' : `  new messages disappear after ${rest[0]}`)
+        break
+      }
+      case '/join': {
+        if (rest[0] === undefined) throw new Error('usage: /join #NAME or /join LINK')
+        const r = await client.call<{ name: string }>('channel.join', { target: rest[0] })
+        await openChannel(r.name)
+        break
+      }
+      case '/leave': {
+        const name = rest[0] ?? channel
+        if (name === undefined) throw new Error('usage: /leave NAME')
+        await client.call('channel.leave', { name })
+        out(`  left ${name}`)
+        if (channel === name) channel = undefined
+        break
+      }
+      case '/channels': {
+        const list = await client.call<Array<{ name: string, kind: string }>>('channel.list')
+        out(list.length === 0 ? '  no channels; /join #name' : list.map(c => `  ${c.name} (${c.kind})`).join('\n'))
         break
       }
       case '/peers': {
@@ -213,7 +272,8 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
       if (text === '') return true
       try {
         if (text.startsWith('/')) return await command(text)
-        if (current === undefined) throw new Error('no conversation open: /to NAME, or /msg NAME TEXT')
+        if (channel !== undefined) { await send(channel, text); return true }
+        if (current === undefined) throw new Error('no conversation open: /to NAME, /join #CHANNEL, or /msg NAME TEXT')
         await send(current, text)
       } catch (err) {
         out(`! ${(err as Error).message}`)

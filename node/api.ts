@@ -69,7 +69,8 @@ export function messageRow (ctx: ApiContext, e: HistoryEntry): Record<string, un
     edited: e.edited === true,
     deleted: e.deleted === true,
     reactions: Object.fromEntries(Object.entries(e.reactions ?? {}).map(([k, v]) => [ctx.contacts.label(k), v])),
-    deleteAt: e.deleteAt !== undefined ? new Date(e.deleteAt).toISOString() : undefined
+    deleteAt: e.deleteAt !== undefined ? new Date(e.deleteAt).toISOString() : undefined,
+    channel: e.conv === 'channel' ? ctx.node.channels?.get(e.peer)?.name : undefined
   }
 }
 
