@@ -28,6 +28,9 @@ export interface MailIdentity {
   xPublic: Uint8Array
 }
 
+/** Stands for a content type newer than this code (never equal to a known one). */
+const UNKNOWN_CONTENT = 'UNKNOWN' as unknown as ContentType
+
 export type Via = 'gossip' | 'deliver' | 'sync' | 'local'
 
 export type ReceiveCode = 'delivered' | 'duplicate' | 'held' | 'acked' | 'tombstoned' | 'refused' | 'undecryptable' | 'blocked' | 'ignored'
@@ -39,6 +42,8 @@ export interface ReceiveResult {
   ackId?: Uint8Array
   /** True when the envelope is new here and may be passed on (re-gossiped). */
   fresh: boolean
+  /** The bytes as held here (hop count included), when newly held. */
+  stored?: Uint8Array
 }
 
 export interface MailroomInit {
@@ -202,7 +207,7 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     const hops = via === 'gossip' ? v.envelope.hops : v.envelope.hops + 1
     const stored = hops === v.envelope.hops ? bytes : withHops(v.envelope, hops)
     const r = await this.init.envelopes.hold(v, stored, 'custody', hops)
-    return { code: r === 'held' ? 'held' : r, fresh: r === 'held' }
+    return r === 'held' ? { code: 'held', fresh: true, stored } : { code: r, fresh: false }
   }
 
   private async receiveMine (v: ValidEnvelope, id: string, from: string): Promise<ReceiveResult> {
@@ -213,11 +218,19 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
       return { code: 'duplicate', ack, ackId: ackId !== undefined && ack !== undefined ? fromHex(ackId) : undefined, fresh: false }
     }
     const body = v.body
-    let content
+    let plain: Uint8Array
     try {
-      content = decodeContent(open(body.payload, { from: body.from, to: body.to, created: body.created, expires: body.expires }, this.init.identity.xSecret, this.init.identity.xPublic))
+      plain = open(body.payload, { from: body.from, to: body.to, created: body.created, expires: body.expires }, this.init.identity.xSecret, this.init.identity.xPublic)
     } catch {
       return { code: 'undecryptable', fresh: false }
+    }
+    let content: Content
+    try {
+      content = decodeContent(plain)
+    } catch {
+      // Opened, so it was for me, but a content type this version does not know:
+      // acknowledge it (the author stops retrying) and show nothing.
+      content = { type: UNKNOWN_CONTENT, text: '', ref: new Uint8Array(0), emoji: '', ttl: 0, file: new Uint8Array(0), chunk: 0, chunks: 0, data: new Uint8Array(0), nonce: new Uint8Array(0) } as unknown as Content
     }
     const now = this.now()
     if (content.type === ContentType.TYPING) {
@@ -281,7 +294,7 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     }
     if (this.init.envelopes.has(id)) return { code: 'duplicate', fresh: false }
     const held = await this.hold(v, bytes, id, to, via)
-    return { code: held.code === 'held' ? code : held.code, fresh: held.fresh }
+    return { code: held.code === 'held' ? code : held.code, fresh: held.fresh, stored: held.stored }
   }
 
   /** Forget messages whose disappearing timer ran out. */
