@@ -84,7 +84,7 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
     const quote = m.ref !== undefined && numbers.has(m.ref) ? ` ↪#${numbers.get(m.ref)}` : ''
     const text = m.deleted === true ? '(deleted)' : m.text + (m.edited === true ? ' (edited)' : '')
     const state = m.dir === 'out' ? ` ${STATUS_MARK[m.status] ?? m.status}` : ''
-    const reactions = Object.entries(m.reactions ?? {}).map(([k, v]) => `${v} ${k}`).join(', ')
+    const reactions = Object.entries(m.reactions ?? {}).map(([k, v]) => `${v} ${k === status.id ? 'me' : k}`).join(', ')
     const where = m.conv === 'channel' ? `${m.channel ?? 'channel'} ` : ''
     return `#${n} [${time(m.at)}] ${where}${who}${quote}: ${text}${state}${reactions !== '' ? `  [${reactions}]` : ''}`
   }
@@ -184,7 +184,7 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
         const text = arg.slice((rest[0] ?? '').length).trim()
         if (text === '') throw new Error('usage: /reply N TEXT')
         if (m.conv === 'channel') {
-          await client.call<{ id: string }>('channel.send', { name: m.channel, text, ref: m.id })
+          await client.call<{ id: string }>('channel.send', { name: m.channel, text, ref: m.id, ttlMs: timerMs > 0 ? timerMs : undefined })
         } else await send(m.dir === 'in' ? m.from : m.to, text, m.id)
         break
       }

@@ -17,19 +17,40 @@ export type Call = <T = any>(method: string, params?: Record<string, unknown>) =
 
 export interface Api { call: Call, mode: 'daemon' | 'offline', close: () => Promise<void> }
 
+/** How long an offline command waits for a store another short command (or a starting daemon) holds. */
+const LOCKED_WAIT_MS = 3000
+const LOCKED_STEP_MS = 100
+
+async function daemonApi (home: string): Promise<Api | undefined> {
+  if (!fs.existsSync(socketPath(home)) || !await probe(socketPath(home))) return undefined
+  const client = await ControlClient.connect(home)
+  return { call: async (m, p) => client.call(m, p), mode: 'daemon', close: async () => client.close() }
+}
+
 export async function openApi (home: string): Promise<Api> {
-  if (fs.existsSync(socketPath(home)) && await probe(socketPath(home))) {
-    const client = await ControlClient.connect(home)
-    return { call: async (m, p) => client.call(m, p), mode: 'daemon', close: async () => client.close() }
-  }
+  const daemon = await daemonApi(home)
+  if (daemon !== undefined) return daemon
   const identity = loadIdentity(home)
-  const node = new FunkpostNode({ home, identity, name: readConfig(home).name ?? '', listen: [] })
-  try {
-    await node.start({ network: false })
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string } }
-    if (e.cause?.code === 'LEVEL_LOCKED') throw new DaemonRunningError(`the store in ${home} is in use by a funkpost process that does not answer on its control socket; wait for it or stop it`)
-    throw err
+  const name = readConfig(home).name ?? ''
+  let node: FunkpostNode
+  // LevelDB allows one process per store: another offline command, or a daemon
+  // between opening its store and its socket, holds it for a moment. Wait, bounded.
+  const deadline = Date.now() + LOCKED_WAIT_MS
+  for (let attempt = 0; ; attempt++) {
+    node = new FunkpostNode({ home, identity, name, listen: [] })
+    try {
+      await node.start({ network: false })
+      break
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } }
+      if (e.cause?.code !== 'LEVEL_LOCKED') throw err
+      if (Date.now() > deadline || attempt > LOCKED_WAIT_MS / LOCKED_STEP_MS) {
+        throw new DaemonRunningError(`the store in ${home} is in use by a funkpost process that does not answer on its control socket; wait for it or stop it`)
+      }
+      await new Promise(resolve => setTimeout(resolve, LOCKED_STEP_MS))
+      const d = await daemonApi(home)
+      if (d !== undefined) return d
+    }
   }
   const ctx = await makeContext(node)
   return {

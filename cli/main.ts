@@ -30,7 +30,8 @@ export async function main (argv: string[]): Promise<void> {
     .fail((msg, err) => {
       if (err !== undefined && err !== null) fail(err, json)
       // yargs spreads some messages ("Invalid values:\n  Argument: …") over lines; the contract is one line.
-      fail(new UsageError(`${String(msg).replace(/\s*\n\s*/g, ' ')} (see \`funkpost --help\`)`), json)
+      const line = String(msg).replace(/\s*\n\s*/g, ' ')
+      fail(new UsageError(line.includes('--help') ? line : `${line} (see \`funkpost --help\`)`), json)
     })
     .help()
     .version()

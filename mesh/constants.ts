@@ -51,6 +51,9 @@ export const SYNC_PROTOCOL = '/funkpost/sync/1.0.0'
 /** Private kad-dht protocol: never the public IPFS DHT. */
 export const DHT_PROTOCOL = '/funkpost/kad/1.0.0'
 
+/** Largest gossipsub RPC frame read from a peer, bytes. Well above one envelope, so an oversize envelope reaches the validator and is rejected and scored (a frame over this limit kills the peer's gossip stream and gossipsub forgets its score); room for an IHAVE of 5,000 ids (~170 KB) and IWANT replies that batch many envelopes. Bounded for routers. */
+export const MAX_GOSSIP_FRAME_BYTES = 1024 * 1024
+
 /** Seen-cache of envelope ids: at most this many, each for at most SEEN_TTL_MS (bitchat: 1,000 for 5 min; we see more traffic per node). */
 export const SEEN_MAX = 20000
 export const SEEN_TTL_MS = 30 * 60 * 1000

@@ -5,7 +5,17 @@ import { OpenFailedError } from './errors.js'
 
 export { Content, ContentType }
 
-export type ContentInit = Partial<Omit<Content, 'nonce'>>
+export interface ContentInit {
+  type?: ContentType
+  text?: string
+  ref?: Uint8Array
+  emoji?: string
+  ttl?: number
+  file?: Uint8Array
+  chunk?: number
+  chunks?: number
+  data?: Uint8Array
+}
 
 export function encodeContent (init: ContentInit): Uint8Array {
   return Content.encode({

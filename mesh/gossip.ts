@@ -10,7 +10,7 @@ import { StrictNoSign, TopicValidatorResult, type GossipsubOpts, type GossipSub,
 import { createPeerScoreParams, createTopicScoreParams } from '@libp2p/gossipsub/score'
 import crypto from 'node:crypto'
 import { Envelope, Body, Kind, validateDecoded, type ValidEnvelope, type InvalidReason } from './envelope.js'
-import { MAIL_TOPIC, ANNOUNCE_TOPIC, CHANNEL_TOPIC_PREFIX, MAX_ENVELOPE_BYTES } from './constants.js'
+import { MAIL_TOPIC, ANNOUNCE_TOPIC, CHANNEL_TOPIC_PREFIX, MAX_ENVELOPE_BYTES, MAX_GOSSIP_FRAME_BYTES } from './constants.js'
 import { SeenCache } from './seen.js'
 import { RateLimiter } from './rate-limit.js'
 import { toHex } from './envelope.js'
@@ -69,7 +69,8 @@ export function gossipOptions (extraTopics: string[] = []): Partial<GossipsubOpt
     ignoreDuplicatePublishError: true,
     emitSelf: false,
     canRelayMessage: true,
-    maxInboundDataLength: MAX_ENVELOPE_BYTES,
+    // A frame, not an envelope: envelopes are size-checked by the validator (MAX_ENVELOPE_BYTES).
+    maxInboundDataLength: MAX_GOSSIP_FRAME_BYTES,
     scoreParams: createPeerScoreParams({
       topics,
       IPColocationFactorWeight: 0,
@@ -139,7 +140,8 @@ export class GossipRouter {
     switch (v.code) {
       case 'valid':
         this.stats.valid++
-        queueMicrotask(() => this.init.onEnvelope(v.envelope, msg.data, source))
+        // After gossipsub has forwarded it (a microtask would run first and delay the forward by the store work).
+        setImmediate(() => this.init.onEnvelope(v.envelope, msg.data, source))
         return TopicValidatorResult.Accept
       case 'duplicate':
         this.stats.duplicate++
@@ -149,8 +151,20 @@ export class GossipRouter {
         return TopicValidatorResult.Ignore
       case 'invalid':
         this.stats.invalid[v.reason] = (this.stats.invalid[v.reason] ?? 0) + 1
+        this.refreshScore(source)
         return TopicValidatorResult.Reject
     }
+  }
+
+  /**
+   * gossipsub caches a peer's score for one heartbeat, and forgets a peer that
+   * leaves with a positive (cached) score. Drop the cached score once gossipsub
+   * has counted this rejection, so a peer that hangs up right after sending
+   * invalid envelopes keeps its penalty.
+   */
+  private refreshScore (peer: string): void {
+    const cache = (this.init.pubsub as unknown as { score?: { scoreCache?: Map<string, unknown> } }).score?.scoreCache
+    if (cache !== undefined) setImmediate(() => cache.delete(peer))
   }
 
   join (topic: string): void {
@@ -188,6 +202,7 @@ export class GossipRouter {
 
   /** gossipsub's score of a peer (negative after invalid envelopes). */
   score (peer: string): number {
-    return (this.init.pubsub as unknown as { getScore: (p: string) => number }).getScore(peer)
+    // floodsub (the simulator's baseline router) keeps no scores.
+    return (this.init.pubsub as unknown as { getScore?: (p: string) => number }).getScore?.(peer) ?? 0
   }
 }

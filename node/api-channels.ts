@@ -42,17 +42,27 @@ export function parseDurationMs (s: string): number {
   return Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2].toLowerCase() as 's']
 }
 
+async function dialFirst (ctx: ApiContext, addrs: string[]): Promise<void> {
+  for (const a of addrs) {
+    try { await ctx.node.dial(a); return } catch {}
+  }
+}
+
 export const channelHandlers: Record<string, Handler> = {
   async 'channel.join' (ctx, p) {
     const target = param(p, 'target')
     if (target.startsWith(INVITE_PREFIX)) {
       const inv = parseInvite(target)
       if (inv.channel === undefined) throw new InvalidArgumentError('that invite is for a contact, not a channel: use `funkpost invite accept LINK`')
-      if (inv.channelId === undefined) return row(await ctx.node.joinPublic(inv.channel))
-      return row(await ctx.node.joinPrivate({
-        id: inv.channelId, name: inv.channel, owner: toHex(publicKeyFromId(inv.owner as string)),
-        key: toHex(Buffer.from(inv.channelKey as string, 'base64url')), epoch: inv.epoch ?? 0
-      }))
+      const joined = inv.channelId === undefined
+        ? await ctx.node.joinPublic(inv.channel)
+        : await ctx.node.joinPrivate({
+          id: inv.channelId, name: inv.channel, owner: toHex(publicKeyFromId(inv.owner as string)),
+          key: toHex(Buffer.from(inv.channelKey as string, 'base64url')), epoch: inv.epoch ?? 0
+        })
+      // The link names where the inviter was reachable: dial it (in the background; sync on contact brings the history).
+      if (ctx.node.online && inv.id !== ctx.node.id) void dialFirst(ctx, inv.addrs)
+      return row(joined)
     }
     if (!target.startsWith('#')) {
       const known = ctx.node.channels.byName(target)
@@ -104,6 +114,7 @@ export const channelHandlers: Record<string, Handler> = {
 
   async 'channel.invite' (ctx, p) {
     const s = resolveChannel(ctx, param(p, 'name'))
+    if (s.kind === 'private' && s.keys[String(s.epoch)] === undefined) throw new InvalidArgumentError(`no key for ${s.name} yet: its owner rotated the key and the new one has not arrived; try again later`)
     const addrs = ctx.node.online ? ctx.node.shareableAddrs() : []
     const link = s.kind === 'public'
       ? makeInvite({ id: ctx.node.id, addrs, channel: s.name })

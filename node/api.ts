@@ -96,7 +96,14 @@ export const handlers: Record<string, Handler> = {
     const ref = str(p, 'ref', false)
     const type = ref !== undefined ? ContentType.REPLY : ContentType.TEXT
     const ttl = typeof p.ttlMs === 'number' ? p.ttlMs : undefined
-    const id = await ctx.node.send(fromHex(target.key), { type, text, ref: ref !== undefined ? fromHex(ref) : undefined }, { ttlMs: ttl })
+    let id: string
+    try {
+      id = await ctx.node.send(fromHex(target.key), { type, text, ref: ref !== undefined ? fromHex(ref) : undefined }, { ttlMs: ttl })
+    } catch (err) {
+      // The seal's limit, said as what to do about it.
+      if ((err as Error).name === 'ContentTooLargeError') throw new InvalidArgumentError(`the message is too long (${(err as Error).message}); send it in shorter parts`)
+      throw err
+    }
     return { id, to: target.id, queued: !ctx.node.online }
   },
 

@@ -21,8 +21,9 @@ export interface Contact {
 const NAME_RE = /^[\p{L}\p{N}_.-]{1,32}$/u
 
 export function checkName (name: string): string {
+  // An id (52 chars) would also fail NAME_RE; check it first so swapped arguments get the helpful message.
+  if (isId(name)) throw new InvalidArgumentError(`"${name}" looks like an id; pick a nickname (the order is: funkpost contacts add NAME ID)`)
   if (!NAME_RE.test(name)) throw new InvalidArgumentError(`"${name}" is not a usable contact name: 1–32 letters, digits, '_', '.', '-'`)
-  if (isId(name)) throw new InvalidArgumentError(`"${name}" looks like an id; pick a nickname`)
   return name
 }
 

@@ -8,7 +8,7 @@ import { loadIdentity, createIdentity, identityPath } from './identity.js'
 import { resolveSettings, type StartFlags, type Settings } from './settings.js'
 import { ControlServer, probe, socketPath } from './control.js'
 import { makeContext, type ApiContext } from './api.js'
-import { DaemonRunningError } from './errors.js'
+import { DaemonRunningError, ConfigError } from './errors.js'
 import { readOnionHostname, onion3Multiaddr } from '../transports/index.js'
 
 export interface Daemon {
@@ -27,6 +27,17 @@ export interface RunOptions extends StartFlags {
   log?: (line: string) => void
 }
 
+/**
+ * FUNKPOST_SWEEP_MS: how often expired envelopes and disappearing messages
+ * are swept (default SWEEP_INTERVAL_MS, 60 s). Tests shorten it.
+ */
+function sweepMs (v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined
+  const n = Number(v)
+  if (!(Number.isInteger(n) && n >= 50)) throw new ConfigError(`FUNKPOST_SWEEP_MS must be a whole number of ms, at least 50, not "${v}"`)
+  return n
+}
+
 /** Start a node with its control socket. Throws DaemonRunningError if one already runs for this home. */
 export async function runDaemon (opts: RunOptions): Promise<Daemon> {
   const log = opts.log ?? (() => {})
@@ -38,10 +49,13 @@ export async function runDaemon (opts: RunOptions): Promise<Daemon> {
     ? createIdentity(opts.home)
     : loadIdentity(opts.home)
   let onion: string | undefined
+  let noOnion: string | undefined
   try {
     const host = await readOnionHostname(settings.onionDir)
     onion = onion3Multiaddr(host, settings.onionPort).toString()
-  } catch {}
+  } catch (err) {
+    noOnion = `no onion address to announce: cannot read ${settings.onionDir}/hostname (${(err as Error).message})`
+  }
   const node = new FunkpostNode({
     home: opts.home,
     identity,
@@ -56,7 +70,8 @@ export async function runDaemon (opts: RunOptions): Promise<Daemon> {
     torSocks: settings.torSocks,
     onlyTor: settings.onlyTor,
     announce: onion !== undefined ? [onion] : undefined,
-    roles: settings.torSocks !== undefined ? ['relay', 'bridge'] : ['relay']
+    roles: settings.torSocks !== undefined ? ['relay', 'bridge'] : ['relay'],
+    sweepIntervalMs: sweepMs(process.env.FUNKPOST_SWEEP_MS)
   })
   try {
     await node.start()
@@ -77,8 +92,9 @@ export async function runDaemon (opts: RunOptions): Promise<Daemon> {
     throw err
   }
   log(`funkpost node ${node.id}${settings.name !== '' ? ` (${settings.name})` : ''}`)
-  for (const a of node.addrs()) log(`listening on ${a}`)
+  for (const a of node.addrs()) if (!a.startsWith('/onion3/')) log(`listening on ${a}`)
   if (onion !== undefined) log(`announcing ${onion}`)
+  else if (noOnion !== undefined && (settings.torSocks !== undefined || opts.onionDir !== undefined)) log(noOnion)
   log(`control socket ${control.file}`)
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {

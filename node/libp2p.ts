@@ -5,6 +5,7 @@ import { yamux } from '@libp2p/yamux'
 import { identify, identifyPush } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { floodsub } from '@libp2p/floodsub'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { assembleTransports, privateDht, torConnectionManagerInit, type TransportInit } from '../transports/index.js'
@@ -28,6 +29,13 @@ export interface Libp2pInit extends TransportInit {
   dht?: boolean
   /** Addresses to announce instead of the listen addresses (e.g. the onion). Listen addresses stay too. */
   announce?: string[]
+  /**
+   * The pubsub router. floodsub is the simulator's baseline only (it signs
+   * each publish with the libp2p key: its StrictNoSign receive path drops
+   * every message); it exposes the subset of the GossipSub API GossipRouter uses.
+   * @default 'gossipsub'
+   */
+  pubsub?: 'gossipsub' | 'floodsub'
 }
 
 export async function buildLibp2p (init: Libp2pInit): Promise<FunkpostLibp2p> {
@@ -36,7 +44,7 @@ export async function buildLibp2p (init: Libp2pInit): Promise<FunkpostLibp2p> {
     identify: identify(),
     identifyPush: identifyPush(),
     ping: ping(),
-    pubsub: gossipsub(gossipOptions())
+    pubsub: init.pubsub === 'floodsub' ? floodsub({ canRelayMessage: true }) : gossipsub(gossipOptions())
   }
   if (init.dht !== false) services.dht = privateDht()
   const node = await createLibp2p({

@@ -33,6 +33,10 @@ import { logger } from './log.js'
 
 /** Channels a relay carries without having joined them (gossip topics), at most. */
 const RELAY_TOPICS_MAX = 64
+/** Channel envelopes are handed directly to at most this many connected peers that do not subscribe to the channel's topic… */
+const CHANNEL_PUSH_PEERS = 8
+/** …and a relay that starts carrying a channel hands on at most this many of the newest envelopes it holds for it. */
+const CHANNEL_PUSH_ENVELOPES = 16
 
 export interface FunkpostNodeInit {
   home: string
@@ -63,6 +67,8 @@ export interface FunkpostNodeInit {
   sweepIntervalMs?: number
   /** Outbox backoff base, ms (tests shrink it). */
   backoffBaseMs?: number
+  /** LOW outbox entries older than this are dropped, not sent. @default LOW_STALE_MS */
+  lowStaleMs?: number
   mdnsIntervalMs?: number
   /** Pubsub router; floodsub only as the simulator's baseline. @default 'gossipsub' */
   pubsub?: 'gossipsub' | 'floodsub'
@@ -157,7 +163,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   private async openLocal (): Promise<void> {
     const now = this.now
     this.envelopes = await EnvelopeStore.open(this.stores, this.profile, now)
-    this.outbox = await Outbox.open(this.stores, { now, random: this.init.random, baseMs: this.init.backoffBaseMs })
+    this.outbox = await Outbox.open(this.stores, { now, random: this.init.random, baseMs: this.init.backoffBaseMs, lowStaleMs: this.init.lowStaleMs })
     this.history = await History.open(this.stores)
     for await (const key of this.stores.blocklist.keys()) this.blocked.add(key)
     this.mailroom = new Mailroom({
@@ -172,7 +178,6 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     this.channels = await ChannelRoom.open({ stores: this.stores, envelopes: this.envelopes, history: this.history, mailroom: this.mailroom, identity: this.identity, now })
     this.mailroom.channels = this.channels
     this.channels.on('post', e => this.emit('message', e))
-    this.channels.on('updated', e => this.emit('updated', e))
   }
 
   private async startNetwork (): Promise<void> {
@@ -193,7 +198,8 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     })
     this.gossip = new GossipRouter({
       pubsub: this.libp2p.services.pubsub,
-      onEnvelope: (v, bytes, source) => { void this.accept(v, bytes, 'gossip', source) },
+      // Not awaited by gossip: a failure (the store closed by stop() mid-flight) is logged, never an unhandled rejection.
+      onEnvelope: (v, bytes, source) => { this.accept(v, bytes, 'gossip', source).catch(err => this.log('gossip envelope not taken: %s', (err as Error).message)) },
       isBlocked: (k) => this.blocked.has(toHex(k)),
       isKnown: (id) => this.knows(toHex(id)),
       now
@@ -203,6 +209,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       host: this.libp2p,
       envelopes: this.envelopes,
       onEnvelope: async (bytes, peer) => { await this.receiveBytes(bytes, 'sync', peer.toString()) },
+      withhold: (id) => this.outbox.isStale(id),
       now
     })
     this.keeper = new Keeper(this.libp2p, [...(this.init.bootstrap ?? []), ...(this.init.bridges ?? [])], this.log)
@@ -287,7 +294,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     }
     if (r.fresh && via !== 'gossip' && v.envelope.hops + 1 < MAX_HOPS) {
       const meta = this.envelopes.getMeta(toHex(v.id))
-      const stored = meta !== undefined ? await this.envelopes.get(toHex(v.id)) : undefined
+      const stored = r.stored ?? (meta !== undefined ? await this.envelopes.get(toHex(v.id)) : undefined)
       if (stored !== undefined) void this.gossip.publish(this.topicOf(v), stored, v.id)
     }
     if (r.fresh && v.body.kind === Kind.ACK) this.schedulePump(0)
@@ -302,6 +309,33 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     if (this.relayTopics.size >= RELAY_TOPICS_MAX) return
     this.relayTopics.add(idHex)
     this.gossip.join(channelTopic(fromHex(idHex)))
+    void this.pushChannel(idHex)
+  }
+
+  /**
+   * Gossip reaches only peers subscribed to a channel's topic, and a relay
+   * subscribes only once it holds an envelope of that channel. So channel
+   * envelopes (the given ones, or the newest held here) are handed over by
+   * the deliver protocol to connected peers not subscribed to the topic; a
+   * relay among them then joins the topic and does the same for its own
+   * neighbours, and later posts travel by gossip.
+   */
+  private async pushChannel (idHex: string, list?: Uint8Array[]): Promise<void> {
+    if (!this.online) return
+    const subscribed = new Set(this.libp2p.services.pubsub.getSubscribers(channelTopic(fromHex(idHex))).map(p => p.toString()))
+    const peers = this.libp2p.getPeers().filter(p => !subscribed.has(p.toString())).slice(0, CHANNEL_PUSH_PEERS)
+    if (peers.length === 0) return
+    if (list === undefined) {
+      const ids = [...this.envelopes.items()].filter(x => x.meta.to === idHex && (x.meta.kind === Kind.CHANNEL || x.meta.kind === Kind.CONTROL))
+        .sort((a, b) => b.ts - a.ts).slice(0, CHANNEL_PUSH_ENVELOPES).map(x => x.id)
+      list = (await this.envelopes.getMany(ids)).filter((b): b is Uint8Array => b !== undefined)
+    }
+    for (const peer of peers) {
+      for (const bytes of list) {
+        if (!this.running) return
+        try { await this.deliverer.deliver(peer, bytes) } catch (err) { this.log('channel hand-over to %s failed: %s', peer.toString(), (err as Error).message); break }
+      }
+    }
   }
 
   private readonly relayTopics = new Set<string>()
@@ -337,7 +371,10 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
 
   async channelPost (id: string, content: ContentInit, opts: { ttlMs?: number } = {}): Promise<string> {
     const p = await this.channels.post(id, content, opts)
-    if (this.online) void this.gossip.publish(channelTopic(fromHex(id)), p.bytes, fromHex(p.id))
+    if (this.online) {
+      void this.gossip.publish(channelTopic(fromHex(id)), p.bytes, fromHex(p.id))
+      void this.pushChannel(id, [p.bytes])
+    }
     return p.id
   }
 
@@ -345,7 +382,10 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   async channelRemove (id: string, memberHex: string): Promise<{ epoch: number, notified: number }> {
     const { key } = newPrivateChannel()
     const r = await this.channels.remove(id, memberHex, key)
-    if (this.online) void this.gossip.publish(channelTopic(fromHex(id)), r.control, r.controlId)
+    if (this.online) {
+      void this.gossip.publish(channelTopic(fromHex(id)), r.control, r.controlId)
+      void this.pushChannel(id, [r.control])
+    }
     for (const m of r.recipients) {
       await this.mailroom.send(fromHex(m), { type: ContentType.CHANNEL_KEY, ref: fromHex(id), data: key, chunk: r.epoch })
     }
@@ -355,7 +395,10 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
 
   async channelLifetime (id: string, ms: number): Promise<void> {
     const r = await this.channels.setLifetime(id, ms)
-    if (this.online) void this.gossip.publish(channelTopic(fromHex(id)), r.control, r.controlId)
+    if (this.online) {
+      void this.gossip.publish(channelTopic(fromHex(id)), r.control, r.controlId)
+      void this.pushChannel(id, [r.control])
+    }
   }
 
   private topicOf (v: ValidEnvelope): string {
@@ -378,7 +421,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     this.emit('peer:join', { id })
     // One side starts the sync on contact: the one with the smaller id (both would duplicate work).
     if (this.id < id) void this.syncWith(peer)
-    void this.outbox.wake().then(() => this.schedulePump(0))
+    this.outbox.wake().then(() => this.schedulePump(0), err => this.log('outbox wake failed: %s', (err as Error).message))
     // Announce once the gossip mesh with the newcomer has formed (gossipsub grafts on its 1 s heartbeat).
     if (this.announceSoon === undefined) {
       this.announceSoon = setTimeout(() => { this.announceSoon = undefined; void this.announce().catch(() => {}) }, 1500)
@@ -425,7 +468,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   private schedulePump (delayMs: number): void {
     if (!this.running) return
     if (this.pumpTimer !== undefined) clearTimeout(this.pumpTimer)
-    this.pumpTimer = setTimeout(() => { void this.pump() }, Math.max(0, delayMs))
+    this.pumpTimer = setTimeout(() => { this.pump().catch(err => this.log('outbox pump failed: %s', (err as Error).message)) }, Math.max(0, delayMs))
     this.pumpTimer.unref()
   }
 

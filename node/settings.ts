@@ -83,6 +83,21 @@ export function resolveSettings (home: string, flags: StartFlags, env: NodeJS.Pr
     onlyTor,
     bridges,
     onionDir: flags.onionDir ?? env.FUNKPOST_ONION_DIR ?? DEFAULT_ONION_DIR,
-    onionPort: flags.onionPort ?? DEFAULT_PORT
+    onionPort: flags.onionPort ?? onionPortFor(listen)
   }
+}
+
+/**
+ * The onion service's port: `funkpost tor setup --port N` forwards onion port
+ * N to 127.0.0.1:N, so it is the port of the loopback (or any-address) TCP
+ * listener; the default port if there is none.
+ */
+export function onionPortFor (listen: string[]): number {
+  const tcp: Array<{ host: string, port: number }> = []
+  for (const a of listen) {
+    const m = /^\/ip[46]\/([^/]+)\/tcp\/(\d+)/.exec(a)
+    if (m !== null && m[2] !== '0') tcp.push({ host: m[1], port: Number(m[2]) })
+  }
+  const local = tcp.find(l => ['127.0.0.1', '::1', '0.0.0.0', '::'].includes(l.host)) ?? tcp[0]
+  return local?.port ?? DEFAULT_PORT
 }

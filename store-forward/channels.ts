@@ -28,6 +28,8 @@ export interface ChannelState {
   epoch: number
   /** member key (hex) → epoch from which they are out */
   removed: Record<string, number>
+  /** member key (hex) → created time of the owner's REMOVE: their posts from then on are refused, whatever epoch they claim. */
+  removedAt?: Record<string, number>
   /** Message lifetime set by the owner, ms (0 = default). */
   lifetimeMs: number
   /** Authors seen posting (the owner sends rotated keys to them). */
@@ -39,7 +41,6 @@ export interface ChannelState {
 
 export interface ChannelEvents {
   post: [HistoryEntry]
-  updated: [HistoryEntry]
   control: [{ channel: string, action: string }]
   rejected: [{ channel: string, reason: string }]
 }
@@ -128,7 +129,8 @@ export class ChannelRoom extends EventEmitter<ChannelEvents> {
     const key = epoch !== undefined ? s.keys[String(epoch)] : undefined
     if (key === undefined) return // a later key (rotation) may open it
     const out = s.removed[from]
-    if (out !== undefined && (epoch as number) >= out) { this.emit('rejected', { channel: s.name, reason: 'removed member' }); return }
+    // A removed member still knows the old keys: refuse its posts at the new epoch and any it makes after the removal.
+    if (out !== undefined && ((epoch as number) >= out || v.body.created >= (s.removedAt?.[from] ?? Infinity))) { this.emit('rejected', { channel: s.name, reason: 'removed member' }); return }
     let content: Content
     try {
       content = decodeContent(openPost(v, fromHex(key)))
@@ -152,8 +154,8 @@ export class ChannelRoom extends EventEmitter<ChannelEvents> {
       await this.history.save(entry)
       this.emit('post', entry)
     } else if (content.ref.length > 0) {
-      const e = await this.mailroom.applyToRef(from, content.type, toHex(content.ref), content.text, content.emoji, now)
-      if (e !== undefined) this.emit('updated', e)
+      // The mailroom emits 'updated' for the changed entry (once; the node forwards it).
+      await this.mailroom.applyToRef(from, content.type, toHex(content.ref), content.text, content.emoji, now, s.id)
     }
   }
 
@@ -166,6 +168,7 @@ export class ChannelRoom extends EventEmitter<ChannelEvents> {
     }
     if (c.action === ChannelControl.Action.REMOVE && c.member.length === 32) {
       s.removed[toHex(c.member)] = c.epoch
+      s.removedAt = { ...(s.removedAt ?? {}), [toHex(c.member)]: Math.min(s.removedAt?.[toHex(c.member)] ?? Infinity, v.body.created) }
       s.members = s.members.filter(m => m !== toHex(c.member))
       s.epoch = Math.max(s.epoch, c.epoch)
     } else if (c.action === ChannelControl.Action.LIFETIME) {

@@ -31,6 +31,10 @@ export interface Tombstone {
   expires: number
   /** Key (hex) of the ACK's author: only an envelope addressed to this key is suppressed. */
   ackFrom: string
+  /** Other ACK authors seen for this id while the original was not held here (bounded): any of them may be its recipient. */
+  also?: string[]
+  /** false when no ACK author is known to be the recipient (the ACK came without the original); such a tombstone suppresses only copies addressed to an ACK author. */
+  verified?: boolean
 }
 
 export interface OutboxState {

@@ -16,6 +16,9 @@ export interface CustodyLimits {
 
 export type HoldResult = 'held' | 'duplicate' | 'tombstoned' | 'refused'
 
+/** ACK authors remembered per tombstone when the original is not held here. */
+const TOMB_MAX_AUTHORS = 8
+
 /** Ids in arrival order, grouped by key (author, recipient or rank), with byte totals. */
 class Buckets {
   readonly ids = new Map<string, Map<string, number>>()
@@ -108,11 +111,16 @@ export class EnvelopeStore {
   async get (id: string): Promise<Uint8Array | undefined> { return this.stores.envelopes.get(id) }
   async getMany (ids: string[]): Promise<Array<Uint8Array | undefined>> { return this.stores.envelopes.getMany(ids) }
 
-  /** True when an ACK by the recipient of `to` covers this id. */
+  /**
+   * With `to`: true when an ACK by `to` (the recipient) covers this id. Without:
+   * true only when the ACK's author is known to be the recipient, so a forged
+   * ACK that arrives before the original cannot hide it from its recipient.
+   */
   isTombstoned (id: string, to?: string): boolean {
     const t = this.tombs.get(id)
     if (t === undefined || t.expires <= this.now()) return false
-    return to === undefined || t.ackFrom === to
+    if (to === undefined) return t.verified !== false
+    return t.ackFrom === to || (t.also?.includes(to) ?? false)
   }
 
   /** All held envelopes as (created, id) pairs, for sync. */
@@ -152,8 +160,14 @@ export class EnvelopeStore {
       ops.push(...this.makeRoom(m))
     }
     ops.push(put(this.stores.envelopes, id, bytes), put(this.stores.meta, id, m))
-    await this.stores.db.batch(ops)
+    // Indexed before the write, so a concurrent hold sees it (no double count, no quota overshoot).
     this.index(id, m)
+    try {
+      await this.stores.db.batch(ops)
+    } catch (err) {
+      this.unindex(id)
+      throw err
+    }
     return 'held'
   }
 
@@ -204,9 +218,14 @@ export class EnvelopeStore {
     const ackFrom = toHex(ack.body.from)
     const held = this.meta.get(ref)
     if (held !== undefined && held.to !== ackFrom) return undefined
-    const tomb: Tombstone = { expires: held?.expires ?? ack.body.expires, ackFrom }
     const existing = this.tombs.get(ref)
-    if (held === undefined && existing !== undefined) return undefined
+    let tomb: Tombstone = { expires: held?.expires ?? ack.body.expires, ackFrom }
+    if (held === undefined) {
+      // Without the original we cannot tell which ACK author is its recipient: remember a few.
+      if (existing === undefined) tomb.verified = false
+      else if (existing.verified !== false || existing.ackFrom === ackFrom || existing.also?.includes(ackFrom) === true || (existing.also?.length ?? 0) >= TOMB_MAX_AUTHORS) return undefined
+      else tomb = { ...existing, expires: Math.max(existing.expires, ack.body.expires), also: [...(existing.also ?? []), ackFrom] }
+    }
     return this.remove(ref, tomb)
   }
 

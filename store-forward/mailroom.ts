@@ -122,12 +122,19 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
   /** Edits, deletes and reactions I make apply to my own copy at once. */
   private async applyContentLocally (author: string, peer: string, type: ContentType, content: ContentInit, now: number): Promise<void> {
     if (content.ref === undefined) return
-    await this.applyToRef(author, type, toHex(content.ref), content.text ?? '', content.emoji ?? '', now)
+    await this.applyToRef(author, type, toHex(content.ref), content.text ?? '', content.emoji ?? '', now, peer)
   }
 
-  async applyToRef (author: string, type: ContentType, ref: string, text: string, emoji: string, now: number): Promise<HistoryEntry | undefined> {
+  /**
+   * Apply an edit, delete, reaction or read marker to the message `ref`.
+   * `conv` is the conversation the action came in (the other party's key, or
+   * the channel id): an action about a message of another conversation is
+   * ignored, so nobody can react to, or mark, messages they were not part of.
+   */
+  async applyToRef (author: string, type: ContentType, ref: string, text: string, emoji: string, now: number, conv?: string): Promise<HistoryEntry | undefined> {
     const target = this.init.history.get(ref)
     if (target === undefined) return undefined
+    if (conv !== undefined && target.peer !== conv) return undefined
     switch (type) {
       case ContentType.EDIT:
         if (target.from !== author || target.deleted === true) return undefined
@@ -266,7 +273,7 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     } else if (content.type === ContentType.CHANNEL_KEY) {
       await this.channels?.receiveKey(from, content)
     } else if (content.ref.length > 0) {
-      await this.applyToRef(from, content.type, toHex(content.ref), content.text, content.emoji, now)
+      await this.applyToRef(from, content.type, toHex(content.ref), content.text, content.emoji, now, from)
     }
     return { code: 'delivered', ack: ack.bytes, ackId: ack.id, fresh: true }
   }

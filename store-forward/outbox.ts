@@ -76,6 +76,12 @@ export class Outbox {
     return Math.round(raw * (1 - BACKOFF_JITTER * this.random()))
   }
 
+  /** True for a LOW entry past the stale limit: it must not leave this node any more (on any path). */
+  isStale (id: string): boolean {
+    const e = this.entries.get(id)
+    return e !== undefined && e.rank === 2 && this.now() - e.created > this.lowStaleMs
+  }
+
   /** Stale LOW entries (dropped, not sent late). */
   stale (): OutboxState[] {
     const now = this.now()

@@ -16,15 +16,17 @@ export const PREFIX_BYTES = 5
 export const SALT_BYTES = 8
 /** A varint longer than this is malformed (8 × 7 = 56 bits, enough for 2^53 - 1). */
 export const MAX_VARINT_BYTES = 8
+/** Largest item timestamp, ms (year 10889); keeps every bound varint within 2^53. */
+export const MAX_TIMESTAMP = 2 ** 48 - 1
 /** The reader rejects any frame longer than this. */
 export const MAX_FRAME_BYTES = 65_536
 /** The writer's default budget per frame. */
 export const DEFAULT_FRAME_SIZE_LIMIT = 60_000
 /** Smallest frame budget a Reconciler accepts (every single range's output fits in it). */
 export const MIN_FRAME_SIZE_LIMIT = 4_096
-/** Most ids + prefixes one frame may carry (65,536 / 8 rounded). */
-export const MAX_IDS_PER_FRAME = 8_192
-/** Largest encoded bound: 8-byte ts varint, 1-byte length, 32-byte prefix. */
+/** Most ids + prefixes one frame may carry: as many 5-byte prefixes as fit in the largest frame. */
+export const MAX_IDS_PER_FRAME = 13_107
+/** Largest encoded bound: 8-byte ts-and-flag varint, 1-byte length, 32-byte prefix. */
 export const MAX_BOUND_BYTES = MAX_VARINT_BYTES + 1 + ID_BYTES
 
 export const Mode = {
@@ -110,14 +112,17 @@ export class FrameWriter {
   varint (n: number): void { this.bytes(encodeVarint(n)) }
 
   bound (b: Bound): void {
+    const flag = b.prefix.length > 0 ? 1 : 0
     if (b.ts === Infinity) {
-      this.varint(0)
+      this.varint(flag)
     } else {
-      this.varint(b.ts - this.#lastTs + 1)
+      this.varint((b.ts - this.#lastTs + 1) * 2 + flag)
       this.#lastTs = b.ts
     }
-    this.varint(b.prefix.length)
-    this.bytes(b.prefix)
+    if (flag === 1) {
+      this.byte(b.prefix.length)
+      this.bytes(b.prefix)
+    }
   }
 
   /** Starts a range [lower, upper) with its mode; writes a Skip range first if lower is past the last bound written. */
@@ -191,17 +196,18 @@ export class FrameReader {
   /** Reads the next upper bound; bounds must strictly increase and nothing may follow the infinity bound. */
   bound (): Bound {
     if (this.#lastBound.ts === Infinity) throw new MalformedFrameError('range after the infinity bound')
-    const code = this.varint()
+    const head = this.varint()
+    const code = Math.floor(head / 2)
     let ts: number
     if (code === 0) {
       ts = Infinity
     } else {
       ts = this.#lastTs + code - 1
-      if (ts > Number.MAX_SAFE_INTEGER) throw new MalformedFrameError('bound timestamp too large')
+      if (ts > MAX_TIMESTAMP) throw new MalformedFrameError('bound timestamp too large')
       this.#lastTs = ts
     }
-    const len = this.varint()
-    if (len > ID_BYTES) throw new MalformedFrameError(`bound prefix of ${len} bytes`)
+    const len = head % 2 === 1 ? this.byte() : 0
+    if (head % 2 === 1 && (len === 0 || len > ID_BYTES)) throw new MalformedFrameError(`bound prefix of ${len} bytes`)
     const b: Bound = { ts, prefix: this.bytes(len) }
     if (compareBounds(b, this.#lastBound) <= 0) throw new MalformedFrameError('bounds not increasing')
     this.#lastBound = b

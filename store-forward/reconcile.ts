@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import {
   DEFAULT_FRAME_SIZE_LIMIT, FINGERPRINT_BYTES, FrameWriter, ID_BYTES, INFINITY_BOUND, MAX_BOUND_BYTES,
-  MAX_FRAME_BYTES, MIN_FRAME_SIZE_LIMIT, MalformedFrameError, Mode, PREFIX_BYTES, PROTOCOL_VERSION, SALT_BYTES,
+  MAX_FRAME_BYTES, MAX_TIMESTAMP, MIN_FRAME_SIZE_LIMIT, MalformedFrameError, Mode, PREFIX_BYTES, PROTOCOL_VERSION, SALT_BYTES,
   ZERO_BOUND, encodeVarint, parseFrame
 } from './reconcile-frames.js'
 import type { Bound, ParsedRange } from './reconcile-frames.js'
@@ -202,7 +202,7 @@ export class SortedItems {
 }
 
 function checkItem (ts: number, id: Uint8Array): void {
-  if (!Number.isSafeInteger(ts) || ts < 0) throw new InvalidItemError(`timestamp must be a safe non-negative integer, got ${ts}`)
+  if (!Number.isInteger(ts) || ts < 0 || ts > MAX_TIMESTAMP) throw new InvalidItemError(`timestamp must be an integer in [0, 2^48), got ${ts}`)
   if (!(id instanceof Uint8Array) || id.length !== ID_BYTES) throw new InvalidItemError(`id must be ${ID_BYTES} bytes`)
 }
 

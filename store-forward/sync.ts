@@ -10,10 +10,11 @@
  * rounds, ≤ SYNC_MAX_WANT wanted ids, SYNC_TIMEOUT_MS for the session.
  */
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { SyncFrame } from './pb/sync.js'
 import { SortedItems, Reconciler } from './reconcile.js'
 import { SYNC_PROTOCOL, MAX_HOPS } from '../mesh/constants.js'
-import { toHex, fromHex } from '../mesh/envelope.js'
+import { toHex, fromHex, Envelope, Body, PRIORITY_RANK } from '../mesh/envelope.js'
 import { publicKeyFromId } from '../mesh/ids.js'
 import { SYNC_MAX_FRAME, SYNC_MAX_ROUNDS, SYNC_MAX_WANT, SYNC_TIMEOUT_MS } from './constants.js'
 import { SyncProtocolError } from './errors.js'
@@ -28,6 +29,8 @@ export interface SyncInit {
   now?: () => number
   /** @default SYNC_TIMEOUT_MS */
   timeoutMs?: number
+  /** Ids never to hand out (own stale LOW outbox entries, due to be dropped). */
+  withhold?: (id: string) => boolean
 }
 
 export interface SyncStats {
@@ -42,13 +45,44 @@ export interface SyncStats {
 
 export interface SyncResult { sent: number, received: number, rounds: number, bytesIn: number, bytesOut: number }
 
+/** Envelopes of one received frame handled at once. */
+const TAKE_CONCURRENCY = 16
+
+/** Priority rank (0 CRITICAL … 2 LOW) of encoded envelope bytes; undecodable ones rank as NORMAL (validation rejects them). */
+function rankOf (bytes: Uint8Array): number {
+  try {
+    return PRIORITY_RANK[Body.decode(Envelope.decode(bytes).body).priority] ?? 1
+  } catch {
+    return 1
+  }
+}
+
+/** Bytes of a varint that can state SYNC_MAX_FRAME. */
+const MAX_LENGTH_BYTES = Math.ceil(Math.log2(SYNC_MAX_FRAME + 1) / 7)
+
+/**
+ * The frame length prefix (unsigned varint). Incomplete: RangeError, so the
+ * reader waits for more bytes; longer than any allowed frame needs: a
+ * protocol error at once (lpStream alone would wait for the varint's end).
+ */
+function decodeLength (buf: Uint8ArrayList): number {
+  let n = 0
+  for (let i = 0; i < buf.byteLength; i++) {
+    const b = buf.get(i)
+    n += (b & 0x7f) * 2 ** (7 * i)
+    if ((b & 0x80) === 0) return n
+    if (i + 1 >= MAX_LENGTH_BYTES) throw new SyncProtocolError('sync frame length prefix too long')
+  }
+  throw new RangeError('incomplete length prefix')
+}
+
 /** Reads and writes SyncFrames, counting bytes. */
 class FrameChannel {
   bytesIn = 0
   bytesOut = 0
   private readonly lp: LengthPrefixedStream<Stream>
   constructor (readonly stream: Stream, private readonly signal: AbortSignal) {
-    this.lp = lpStream(stream, { maxDataLength: SYNC_MAX_FRAME })
+    this.lp = lpStream(stream, { maxDataLength: SYNC_MAX_FRAME, lengthDecoder: decodeLength })
   }
 
   async read (): Promise<SyncFrame> {
@@ -99,7 +133,7 @@ export class SyncProtocol {
   /** Envelopes to hand to `peer`, highest priority first; past MAX_HOPS only to their recipient. */
   private async outgoing (ids: string[], peerKey: string): Promise<Uint8Array[]> {
     const metas = ids.map(id => ({ id, m: this.init.envelopes.getMeta(id) }))
-      .filter(x => x.m !== undefined && (x.m.hops < MAX_HOPS || x.m.to === peerKey))
+      .filter(x => x.m !== undefined && (x.m.hops < MAX_HOPS || x.m.to === peerKey) && this.init.withhold?.(x.id) !== true)
       .sort((a, b) => a.m!.rank - b.m!.rank || a.m!.created - b.m!.created)
     const bytes = await this.init.envelopes.getMany(metas.map(x => x.id))
     return bytes.filter((b): b is Uint8Array => b !== undefined)
@@ -121,8 +155,23 @@ export class SyncProtocol {
     this.stats.envelopesOut += envs.length
   }
 
+  /**
+   * Hand a frame's envelopes to the node, up to TAKE_CONCURRENCY at once (one
+   * at a time, each waits on the store several times). They come sorted by
+   * priority; every envelope of a higher class is done before a lower one starts.
+   */
   private async take (frame: SyncFrame, peer: PeerId): Promise<number> {
-    for (const e of frame.envelopes) await this.init.onEnvelope(e, peer)
+    const list = frame.envelopes
+    const ranks = list.map(rankOf)
+    for (let i = 0; i < list.length;) {
+      let j = i + 1
+      while (j < list.length && ranks[j] === ranks[i]) j++
+      let next = i
+      const end = j
+      const worker = async (): Promise<void> => { while (next < end) await this.init.onEnvelope(list[next++], peer) }
+      await Promise.all(Array.from({ length: Math.min(TAKE_CONCURRENCY, end - i) }, worker))
+      i = j
+    }
     this.stats.envelopesIn += frame.envelopes.length
     return frame.envelopes.length
   }
@@ -137,7 +186,13 @@ export class SyncProtocol {
     if (this.running.has(key)) return { sent: 0, received: 0, rounds: 0, bytesIn: 0, bytesOut: 0 }
     this.running.add(key)
     const signal = AbortSignal.timeout(this.timeoutMs)
-    const stream = await this.init.host.dialProtocol(peer, SYNC_PROTOCOL, { signal })
+    let stream: Stream
+    try {
+      stream = await this.init.host.dialProtocol(peer, SYNC_PROTOCOL, { signal })
+    } catch (err) {
+      this.running.delete(key)
+      throw err
+    }
     const ch = new FrameChannel(stream, signal)
     this.stats.sessions++
     try {

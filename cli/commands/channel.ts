@@ -1,7 +1,7 @@
 /** `funkpost channel …`: public channels by name, private ones by invite. */
 import type { Argv } from 'yargs'
 import { resolveHome } from '../../node/home.js'
-import { makeOut } from '../output.js'
+import { makeOut, UsageError } from '../output.js'
 import { withApi } from '../client.js'
 import { qr, type GlobalArgs } from './identity.js'
 
@@ -20,9 +20,9 @@ export function channelCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
       .example('$0 channel create orga && $0 channel invite orga', '')
       .check(argv => {
         const needName = argv.action !== 'list'
-        if (needName && argv.name === undefined) throw new Error(`usage: funkpost channel ${argv.action} NAME`)
+        if (needName && argv.name === undefined) throw new UsageError(`usage: funkpost channel ${argv.action} NAME`)
         if (['send', 'remove', 'lifetime', 'mute', 'unmute'].includes(argv.action as string) && (argv.rest === undefined || argv.rest.length === 0)) {
-          throw new Error(`usage: funkpost channel ${argv.action} NAME ${argv.action === 'send' ? 'TEXT' : argv.action === 'lifetime' ? 'DURATION' : 'MEMBER'}`)
+          throw new UsageError(`usage: funkpost channel ${argv.action} NAME ${argv.action === 'send' ? 'TEXT' : argv.action === 'lifetime' ? 'DURATION' : 'MEMBER'}`)
         }
         return true
       }),

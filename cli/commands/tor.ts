@@ -1,7 +1,7 @@
 /** `funkpost tor setup [--write]`: the torrc lines for this node's onion service. */
 import type { Argv } from 'yargs'
 import fs from 'node:fs'
-import { torrcLines } from '../../transports/index.js'
+import { torrcLines, DEFAULT_SOCKS_PORT } from '../../transports/index.js'
 import { DEFAULT_ONION_DIR } from '../../node/settings.js'
 import { DEFAULT_PORT } from '../../node/profiles.js'
 import { makeOut } from '../output.js'
@@ -20,9 +20,9 @@ export function torCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
       const out = makeOut(argv.json === true)
       if (argv.write !== undefined) {
         fs.appendFileSync(argv.write, `\n# funkpost onion service\n${text}`)
-        out.print({ written: argv.write, torrc: text }, () => `appended to ${argv.write}:\n${text}\nreload tor, then start funkpost with --tor-socks 127.0.0.1:9050 (it announces the onion from ${argv['onion-dir']}/hostname)`)
+        out.print({ written: argv.write, torrc: text }, () => `appended to ${argv.write}:\n${text}\nreload tor, then start funkpost with --tor-socks 127.0.0.1:${argv['socks-port'] ?? DEFAULT_SOCKS_PORT} --listen /ip4/127.0.0.1/tcp/${argv.port} (it announces the onion from ${argv['onion-dir']}/hostname)`)
       } else {
-        out.print({ torrc: text }, () => text)
+        out.print({ torrc: text }, () => text.trimEnd())
       }
     })
 }
