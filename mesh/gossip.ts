@@ -87,6 +87,8 @@ export interface GossipRouterInit {
   onEnvelope: (env: ValidEnvelope, bytes: Uint8Array, source: string) => void
   /** Authors whose envelopes are dropped at validation. */
   isBlocked?: (author: Uint8Array) => boolean
+  /** Told about each valid envelope refused because its author is blocked. */
+  onBlocked?: (env: ValidEnvelope) => void
   /** Ids the node already holds (store); consulted after the seen-cache. */
   isKnown?: (id: Uint8Array) => boolean
   seen?: SeenCache
@@ -128,7 +130,10 @@ export class GossipRouter {
     const r = validateDecoded(envelope, body, { now: this.init.now?.() })
     if (r.code === 'invalid') return r
     if (!topicAllows(topic, body)) return { code: 'invalid', reason: 'topic' }
-    if (this.init.isBlocked?.(body.from) === true) return { code: 'ignored', reason: 'blocked' }
+    if (this.init.isBlocked?.(body.from) === true) {
+      this.init.onBlocked?.(r)
+      return { code: 'ignored', reason: 'blocked' }
+    }
     const key = toHex(r.id)
     if (!this.seen.add(key) || this.init.isKnown?.(r.id) === true) return { code: 'duplicate' }
     return { code: 'valid', envelope: r }

@@ -53,7 +53,6 @@ export const nobleX25519: X25519 = {
 }
 
 const X_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex')
-const X_SPKI = Buffer.from('302a300506032b656e032100', 'hex')
 const secretKeys = new WeakMap<Uint8Array, crypto.KeyObject>()
 
 function nativeSecret (secret: Uint8Array): crypto.KeyObject {
@@ -65,22 +64,63 @@ function nativeSecret (secret: Uint8Array): crypto.KeyObject {
   return key
 }
 
+/**
+ * Public keys imported as JWK (DER import is ~10x slower on Node 20), with a
+ * bounded cache: sealing to a known contact skips the import.
+ */
+const PUBLIC_CACHE_MAX = 4096
+const publicKeys = new Map<string, crypto.KeyObject>()
+function nativePublic (pub: Uint8Array): crypto.KeyObject {
+  const k = Buffer.from(pub.buffer, pub.byteOffset, pub.byteLength).toString('base64url')
+  let key = publicKeys.get(k)
+  if (key === undefined) {
+    key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: k }, format: 'jwk' })
+    if (publicKeys.size >= PUBLIC_CACHE_MAX) publicKeys.delete(publicKeys.keys().next().value as string)
+    publicKeys.set(k, key)
+  }
+  return key
+}
+
+/**
+ * Ephemeral key pairs are made ahead on libuv's thread pool (each used once),
+ * so sealing does one ECDH on the main thread instead of keygen + ECDH.
+ */
+const POOL_TARGET = 64
+const pool: Array<{ secret: Uint8Array, publicKey: Uint8Array }> = []
+let refilling = 0
+
+function fromKeyObjects (publicKey: crypto.KeyObject, privateKey: crypto.KeyObject): { secret: Uint8Array, publicKey: Uint8Array } {
+  const jwk = privateKey.export({ format: 'jwk' })
+  const secret = new Uint8Array(Buffer.from(jwk.d as string, 'base64url'))
+  secretKeys.set(secret, privateKey)
+  void publicKey
+  return { secret, publicKey: new Uint8Array(Buffer.from(jwk.x as string, 'base64url')) }
+}
+
+function refill (): void {
+  while (pool.length + refilling < POOL_TARGET) {
+    refilling++
+    crypto.generateKeyPair('x25519', undefined as never, (err: Error | null, publicKey: crypto.KeyObject, privateKey: crypto.KeyObject) => {
+      refilling--
+      if (err === null) pool.push(fromKeyObjects(publicKey, privateKey))
+    })
+  }
+}
+
 export const nativeX25519: X25519 = {
   name: 'native',
   generate () {
+    const next = pool.pop()
+    if (pool.length < POOL_TARGET / 2) refill()
+    if (next !== undefined) return next
     const { publicKey, privateKey } = crypto.generateKeyPairSync('x25519')
-    const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(X_SPKI.length)
-    const sec = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(X_PKCS8.length)
-    const secret = new Uint8Array(sec)
-    secretKeys.set(secret, privateKey)
-    return { secret, publicKey: new Uint8Array(pub) }
+    return fromKeyObjects(publicKey, privateKey)
   },
   shared (secret, publicKey) {
     if (publicKey.length !== 32) throw new InvalidKeyError('X25519 public key must be 32 bytes')
     let out: Buffer
     try {
-      const pub = crypto.createPublicKey({ key: Buffer.concat([X_SPKI, publicKey]), format: 'der', type: 'spki' })
-      out = crypto.diffieHellman({ privateKey: nativeSecret(secret), publicKey: pub })
+      out = crypto.diffieHellman({ privateKey: nativeSecret(secret), publicKey: nativePublic(publicKey) })
     } catch (err) {
       throw new InvalidKeyError(`X25519 failed: ${(err as Error).message}`)
     }

@@ -37,6 +37,8 @@ const RELAY_TOPICS_MAX = 64
 const CHANNEL_PUSH_PEERS = 8
 /** …and a relay that starts carrying a channel hands on at most this many of the newest envelopes it holds for it. */
 const CHANNEL_PUSH_ENVELOPES = 16
+/** On joining a channel, sync with this many connected peers at once to fetch its history. */
+const JOIN_SYNC_PEERS = 3
 
 export interface FunkpostNodeInit {
   home: string
@@ -194,7 +196,9 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       onlyTor: this.init.onlyTor,
       dht: this.init.dht,
       announce: this.init.announce,
-      pubsub: this.init.pubsub
+      pubsub: this.init.pubsub,
+      // Dial what mDNS and bootstrap find; not every peer the DHT or an inbound connection makes known.
+      onDiscovered: (p) => this.keeper?.discovered(p.id, p.multiaddrs)
     })
     this.gossip = new GossipRouter({
       pubsub: this.libp2p.services.pubsub,
@@ -218,7 +222,6 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     this.libp2p.addEventListener('peer:disconnect', (evt) => {
       this.emit('peer:leave', { id: evt.detail.toString() })
     })
-    this.libp2p.addEventListener('peer:discovery', (evt) => this.keeper.discovered(evt.detail.id, evt.detail.multiaddrs))
 
     await this.libp2p.start()
     this.gossip.start()
@@ -273,7 +276,10 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       this.count(`invalid:${v.reason}`)
       return { code: 'invalid', reason: v.reason }
     }
-    if (this.blocked.has(toHex(v.body.from))) return { code: 'blocked' }
+    if (this.blocked.has(toHex(v.body.from))) {
+      await this.mailroom.refuse(v)
+      return { code: 'blocked' }
+    }
     return this.accept(v, bytes, via, source)
   }
 
@@ -346,7 +352,14 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     const n = normalizeChannelName(name)
     const s = await this.channels.join({ id: toHex(publicChannelId(n)), name: '#' + n, kind: 'public', keys: { 0: toHex(publicChannelKey(n)) }, epoch: 0 })
     if (this.online) this.gossip.join(channelTopic(publicChannelId(n)))
+    this.syncOnJoin()
     return s
+  }
+
+  /** A channel was just joined: fetch what the neighbours hold (its history) now, not at the next periodic sync. */
+  private syncOnJoin (): void {
+    if (!this.online) return
+    for (const p of this.libp2p.getPeers().slice(0, JOIN_SYNC_PEERS)) void this.syncWith(p)
   }
 
   async createPrivate (name: string): Promise<ChannelState> {
@@ -361,6 +374,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     const s = await this.channels.join({ id: inv.id, name: normalizeChannelName(inv.name), kind: 'private', owner: inv.owner, keys: { [inv.epoch]: inv.key }, epoch: inv.epoch })
     if (this.online) this.gossip.join(channelTopic(fromHex(inv.id)))
     await this.channelPost(inv.id, { type: ContentType.JOIN }).catch(() => {})
+    this.syncOnJoin()
     return s
   }
 

@@ -193,6 +193,7 @@ export class ChannelRoom extends EventEmitter<ChannelEvents> {
   async post (id: string, content: ContentInit, opts: { ttlMs?: number, priority?: Priority } = {}): Promise<{ id: string, bytes: Uint8Array, entry?: HistoryEntry }> {
     const s = this.channels.get(id)
     if (s === undefined) throw new Error('not a member of that channel')
+    if (s.removed[this.me] !== undefined) throw new Error(`you were removed from ${s.name} by its owner`)
     const key = s.keys[String(s.epoch)]
     if (key === undefined) throw new Error(`no key for ${s.name} yet (waiting for the owner's new key)`)
     const now = this.now()

@@ -20,6 +20,7 @@ import type { Outbox } from './outbox.js'
 import type { History, HistoryEntry } from './history.js'
 import type { BatchOp, Stores } from './db.js'
 import { put } from './db.js'
+import { QuotaExceededError } from './errors.js'
 
 export interface MailIdentity {
   seed: Uint8Array
@@ -54,6 +55,8 @@ export interface MailroomInit {
   history: History
   now?: () => number
   isBlocked?: (authorHex: string) => boolean
+  /** Most own envelopes waiting for their ACK; more sends fail with QuotaExceededError. @default unlimited */
+  outboxMax?: number
 }
 
 export interface SendOptions {
@@ -88,6 +91,10 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
 
   /** Write a sealed DIRECT envelope: envelope, outbox entry and history in one batch. */
   async send (toKey: Uint8Array, content: ContentInit, opts: SendOptions = {}): Promise<{ id: string, signed: SignedEnvelope, entry: HistoryEntry | undefined }> {
+    const max = this.init.outboxMax ?? Infinity
+    if (this.init.outbox.size >= max) {
+      throw new QuotaExceededError(`the outbox is full (${max} undelivered messages); wait for deliveries, or discard with \`funkpost outbox clear\``)
+    }
     const now = this.now()
     const priority = opts.priority ?? (content.type === ContentType.TYPING ? Priority.LOW : Priority.NORMAL)
     const lifetime = Math.min(opts.lifetimeMs ?? DEFAULT_LIFETIME_MS, MAX_LIFETIME_MS)
@@ -190,7 +197,10 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     const id = toHex(v.id)
     const from = toHex(body.from)
     const to = toHex(body.to)
-    if (from !== this.me && this.init.isBlocked?.(from) === true) return { code: 'blocked', fresh: false }
+    if (from !== this.me && this.init.isBlocked?.(from) === true) {
+      await this.refuse(v)
+      return { code: 'blocked', fresh: false }
+    }
     switch (body.kind) {
       case Kind.DIRECT:
         if (to === this.me) return this.receiveMine(v, id, from)
@@ -203,6 +213,17 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
         return r
       }
     }
+  }
+
+  /**
+   * Mail to me from a blocked author: never shown, not even after an unblock
+   * (a local tombstone, no ACK — the author is not told).
+   */
+  async refuse (v: ValidEnvelope): Promise<void> {
+    if (v.body.kind !== Kind.DIRECT || toHex(v.body.to) !== this.me) return
+    const id = toHex(v.id)
+    if (this.init.envelopes.isTombstoned(id, this.me)) return
+    await this.init.envelopes.remove(id, { expires: v.body.expires, ackFrom: this.me })
   }
 
   /** Set by node/: opens channel envelopes for joined channels and takes owners' keys. */

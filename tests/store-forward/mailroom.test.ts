@@ -144,3 +144,38 @@ t.test('a relay holds mail for others and drops it on the recipient\'s ACK', asy
   t.equal((await relay.room.receive(valid(signed.bytes), signed.bytes, 'sync')).code, 'tombstoned', 'not resurrected')
   t.equal(relay.room.history.size, 0, 'a relay keeps no history of others\' mail')
 })
+
+t.test('a full outbox refuses new mail with QuotaExceededError and keeps what it has', async t => {
+  const dir = tempDir()
+  const stores = await openStores(path.join(dir, 'db'))
+  t.teardown(async () => stores.db.close().catch(() => {}))
+  const room = new Mailroom({
+    identity: alice, stores, envelopes: await EnvelopeStore.open(stores, LIMITS), outbox: await Outbox.open(stores), history: await History.open(stores), outboxMax: 3
+  })
+  for (let i = 0; i < 3; i++) await room.send(bob.publicKey, { text: `m${i}` })
+  await t.rejects(room.send(bob.publicKey, { text: 'one too many' }), { name: 'QuotaExceededError', message: /outbox is full/ })
+  t.equal(room.outbox.size, 3, 'nothing lost, nothing added')
+  t.equal(room.history.size, 3)
+})
+
+t.test('mail to me from a blocked author is never shown, not even after an unblock', async t => {
+  let blocked = true
+  const dir = tempDir()
+  const stores = await openStores(path.join(dir, 'db'))
+  t.teardown(async () => stores.db.close().catch(() => {}))
+  const room = new Mailroom({
+    identity: alice, stores, envelopes: await EnvelopeStore.open(stores, LIMITS), outbox: await Outbox.open(stores), history: await History.open(stores),
+    isBlocked: (k) => blocked && k === Buffer.from(mallory.publicKey).toString('hex')
+  })
+  const m = (await room2(mallory)).room
+  const first = (await m.send(alice.publicKey, { text: 'let me in' })).signed
+  t.equal((await room.receive(valid(first.bytes), first.bytes, 'gossip')).code, 'blocked')
+  blocked = false
+  const again = await room.receive(valid(first.bytes), first.bytes, 'sync')
+  t.not(again.code, 'delivered', 'the retried copy is not delivered after the unblock')
+  t.equal(room.history.size, 0)
+  const fresh = (await m.send(alice.publicKey, { text: 'new after unblock' })).signed
+  t.equal((await room.receive(valid(fresh.bytes), fresh.bytes, 'gossip')).code, 'delivered', 'new mail after the unblock arrives')
+})
+
+async function room2 (id: Identity): Promise<Room> { return room(id) }
