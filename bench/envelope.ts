@@ -3,7 +3,8 @@
  * operations per second (median of RUNS runs of at least MIN_RUN_MS each)
  * for Ed25519 sign/verify (noble and native), sealing and opening, native
  * X25519 ECDH, and the full receive pipeline (validateEnvelope: decode +
- * checks + verify + id), plus the ratios the design aims for.
+ * checks + verify + id) for a few authors and for a stream of new ones,
+ * plus the ratios the design aims for.
  *
  *   bench/run.sh bench/envelope.ts            (bundles, then runs)
  *   bench/run.sh bench/envelope.ts --quick    (1 run of 200 ms each)
@@ -13,7 +14,8 @@ import os from 'node:os'
 import { nobleEd25519, nativeEd25519, type Ed25519 } from '../mesh/ed25519.js'
 import { nativeX25519 } from '../mesh/x25519.js'
 import { seal, open, type SealHeader } from '../mesh/seal.js'
-import { signEnvelope, validateEnvelope, Kind } from '../mesh/envelope.js'
+import { signEnvelope, validateEnvelope, Kind, Body, Envelope, Priority } from '../mesh/envelope.js'
+import { SIGN_DOMAIN } from '../mesh/constants.js'
 import { identityFromSeed } from '../node/identity.js'
 
 const quick = process.argv.includes('--quick')
@@ -114,6 +116,26 @@ function pipelineOp (): Op {
   return i => { const r = validateEnvelope(envelopes[i & 255], policy); if (r.code !== 'valid') throw new Error(r.reason) }
 }
 
+/**
+ * The same pipeline when every envelope comes from an author not seen
+ * recently: 8,192 authors in turn, twice the public-key cache of
+ * mesh/ed25519.ts, so each verify parses a new key (a flood of fresh keys).
+ */
+function pipelineNewAuthorsOp (): Op {
+  const envelopes = Array.from({ length: 8192 }, () => {
+    const { privateKey } = crypto.generateKeyPairSync('ed25519')
+    const from = new Uint8Array(Buffer.from(privateKey.export({ format: 'jwk' }).x as string, 'base64url'))
+    const body = Body.encode({
+      v: 1, kind: Kind.DIRECT, from, to: bob.publicKey as Uint8Array<ArrayBuffer>, created: now, expires: now + 3_600_000,
+      priority: Priority.NORMAL, ref: new Uint8Array(0), payload: new Uint8Array(crypto.randomBytes(200))
+    })
+    const sig = new Uint8Array(crypto.sign(null, new Uint8Array([...SIGN_DOMAIN, ...body]), privateKey))
+    return Envelope.encode({ body, sig, hops: 0 })
+  })
+  const policy = { now: now + 1000 }
+  return i => { const r = validateEnvelope(envelopes[i & 8191], policy); if (r.code !== 'valid') throw new Error(r.reason) }
+}
+
 const perSecond = measureAll({
   signNoble: signOp(nobleEd25519),
   signNative: signOp(nativeEd25519),
@@ -122,13 +144,15 @@ const perSecond = measureAll({
   seal: sealOp(),
   open: openOp(),
   ecdhNative: ecdhOp(),
-  pipeline: pipelineOp()
+  pipeline: pipelineOp(),
+  pipelineNewAuthors: pipelineNewAuthorsOp()
 })
 const ratio = (a: number, b: number): number => Math.round((a / b) * 1000) / 1000
 const ratios = {
   pipelineOverVerifyNative: ratio(perSecond.pipeline, perSecond.verifyNative),
   sealOverEcdh: ratio(perSecond.seal, perSecond.ecdhNative),
-  openOverEcdh: ratio(perSecond.open, perSecond.ecdhNative)
+  openOverEcdh: ratio(perSecond.open, perSecond.ecdhNative),
+  pipelineNewAuthorsOverVerifyNative: ratio(perSecond.pipelineNewAuthors, perSecond.verifyNative)
 }
 const goals = { pipelineOverVerifyNative: 0.8, sealOverEcdh: 0.5, openOverEcdh: 0.5 }
 

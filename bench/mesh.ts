@@ -126,8 +126,8 @@ function rssMiB (pid: number): number {
 }
 
 /** Start a process, wait for `ready` in its output, idle `idleMs`, read its RSS (median of 5 samples), stop it. */
-async function idleRss (cmd: string, args: string[], ready: RegExp | undefined, idleMs: number): Promise<number> {
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() })
+async function idleRss (cmd: string, args: string[], ready: RegExp | undefined, idleMs: number, env: Record<string, string> = {}): Promise<number> {
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd(), env: { ...process.env, ...env } })
   let out = ''
   child.stdout?.on('data', b => { out += String(b) })
   child.stderr?.on('data', b => { out += String(b) })
@@ -152,9 +152,17 @@ async function rss (): Promise<Record<string, unknown>> {
     const bin = path.join(process.cwd(), 'cli', 'bin.js')
     const init = spawn(process.execPath, [bin, '--home', home, 'init', '--name', 'bench'], { stdio: 'ignore' })
     await new Promise(resolve => init.once('exit', resolve))
-    const funkpost = await idleRss(process.execPath, [bin, '--home', home, 'start', '--no-mdns', '--no-dht', '--listen', '/ip4/127.0.0.1/tcp/0'], /control socket/, idleMs)
+    const start = [bin, '--home', home, 'start', '--no-mdns', '--no-dht', '--listen', '/ip4/127.0.0.1/tcp/0']
+    const funkpost = await idleRss(process.execPath, start, /control socket/, idleMs)
+    // The same with a small young generation and one malloc arena (flags an init script can set).
+    const tuned = await idleRss(process.execPath, ['--max-semi-space-size=1', ...start], /control socket/, idleMs, { MALLOC_ARENA_MAX: '1' })
     const bare = await idleRss(process.execPath, ['-e', 'setInterval(()=>{},1000)'], undefined, idleMs)
-    return { funkpostMiB: funkpost, bareNodeMiB: bare, ratio: Math.round(funkpost / bare * 100) / 100, goal: 2, how: 'node cli/bin.js start --no-mdns --no-dht (dist/funkpost.js bundle), idle ' + idleMs + ' ms' }
+    const ratio = (x: number): number => Math.round(x / bare * 100) / 100
+    return {
+      funkpostMiB: funkpost, bareNodeMiB: bare, ratio: ratio(funkpost), goal: 2,
+      tunedMiB: tuned, tunedRatio: ratio(tuned), tunedHow: 'MALLOC_ARENA_MAX=1 node --max-semi-space-size=1',
+      how: `node cli/bin.js start --no-mdns --no-dht (dist/funkpost.js bundle), RSS after ${idleMs} ms idle`
+    }
   } catch (err) {
     return { error: (err as Error).message.slice(0, 500) }
   } finally {

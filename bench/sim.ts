@@ -17,7 +17,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { makeScenario, type ScenarioInit } from './sim/scenario.js'
 import { runReal } from './sim/real.js'
-import { printable, type RunReport } from './sim/report.js'
+import type { RunReport } from './sim/report.js'
 import { renderSvg } from './sim/svg.js'
 import { degreeStats } from './sim/topology.js'
 import { runModel } from './model/run.js'
@@ -113,6 +113,8 @@ const goals = {
 fs.mkdirSync(outDir, { recursive: true })
 const svg = path.join(outDir, `sim-${seed}.svg`)
 fs.writeFileSync(svg, renderSvg([...real, ...modelAgree], `funkpost simulator, seed ${seed}: real stack (solid) and model (dashed)`))
+// The runs with their plot data, so the figure can be redrawn (bench/sim/svg.ts) without re-running.
+fs.writeFileSync(svg.replace(/\.svg$/, '.json'), JSON.stringify([...real, ...modelAgree]))
 
 console.log(JSON.stringify({
   bench: 'sim',
@@ -127,4 +129,3 @@ console.log(JSON.stringify({
   goals,
   svg
 }, null, 1))
-void printable

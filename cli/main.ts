@@ -14,6 +14,8 @@ import { chatCommands } from './commands/chat.js'
 import { torCommands } from './commands/tor.js'
 import { channelCommands } from './commands/channel.js'
 import { fail, UsageError } from './output.js'
+// Inlined by esbuild: the bundle has no package.json beside it once installed (OpenWrt, a bin link elsewhere).
+import pkg from '../package.json' with { type: 'json' }
 
 export async function main (argv: string[]): Promise<void> {
   const json = argv.includes('--json')
@@ -34,7 +36,7 @@ export async function main (argv: string[]): Promise<void> {
       fail(new UsageError(line.includes('--help') ? line : `${line} (see \`funkpost --help\`)`), json)
     })
     .help()
-    .version()
+    .version(pkg.version)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .parseAsync()
 }

@@ -11,7 +11,7 @@
  * Plaintext is padded to a size bucket: u32be(length) || content || zeros.
  */
 import crypto from 'node:crypto'
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { xEncrypt, xDecrypt, hkdf64 } from './aead.js'
 import { PAD_BUCKETS, MAX_CONTENT_BYTES, SEAL_INFO } from './constants.js'
 import { ContentTooLargeError, OpenFailedError } from './errors.js'
 import { x25519 as defaultX, edPublicToX, type X25519 } from './x25519.js'
@@ -52,7 +52,7 @@ export function unpad (padded: Uint8Array): Uint8Array {
 }
 
 function derive (shared: Uint8Array, salt: Uint8Array): { key: Uint8Array, nonce: Uint8Array } {
-  const okm = new Uint8Array(crypto.hkdfSync('sha256', shared, salt, SEAL_INFO, 56))
+  const okm = hkdf64(shared, salt, SEAL_INFO, 56)
   return { key: okm.subarray(0, 32), nonce: okm.subarray(32, 56) }
 }
 
@@ -81,7 +81,7 @@ export function seal (content: Uint8Array, header: SealHeader, impl: X25519 = de
   const rx = recipientX(header.to)
   const eph = impl.generate()
   const { key, nonce } = derive(impl.shared(eph.secret, rx), concat(eph.publicKey, rx))
-  const ct = xchacha20poly1305(key, nonce, sealAad(header)).encrypt(pad(content))
+  const ct = xEncrypt(key, nonce, sealAad(header), pad(content))
   return concat(eph.publicKey, ct)
 }
 
@@ -102,7 +102,7 @@ export function open (sealed: Uint8Array, header: SealHeader, xSecret: Uint8Arra
   const { key, nonce } = derive(shared, concat(epk, xPublic))
   let padded: Uint8Array
   try {
-    padded = xchacha20poly1305(key, nonce, sealAad(header)).decrypt(sealed.subarray(32))
+    padded = xDecrypt(key, nonce, sealAad(header), sealed.subarray(32))
   } catch {
     throw new OpenFailedError('cannot open: not for this key, or tampered')
   }
@@ -112,14 +112,14 @@ export function open (sealed: Uint8Array, header: SealHeader, xSecret: Uint8Arra
 /** Symmetric variant for private channels: the key is the channel key, the nonce random and sent. */
 export function sealWithKey (content: Uint8Array, key: Uint8Array, aad: Uint8Array): Uint8Array {
   const nonce = crypto.randomBytes(24)
-  const ct = xchacha20poly1305(key, nonce, aad).encrypt(pad(content))
+  const ct = xEncrypt(key, nonce, aad, pad(content))
   return concat(nonce, ct)
 }
 
 export function openWithKey (sealed: Uint8Array, key: Uint8Array, aad: Uint8Array): Uint8Array {
   if (sealed.length < 24 + 16 + PAD_BUCKETS[0]) throw new OpenFailedError('sealed payload too short')
   try {
-    return unpad(xchacha20poly1305(key, sealed.subarray(0, 24), aad).decrypt(sealed.subarray(24)))
+    return unpad(xDecrypt(key, sealed.subarray(0, 24), aad, sealed.subarray(24)))
   } catch (err) {
     if (err instanceof OpenFailedError) throw err
     throw new OpenFailedError('cannot open: wrong channel key, or tampered')

@@ -33,6 +33,8 @@ import { logger } from './log.js'
 
 /** Channels a relay carries without having joined them (gossip topics), at most. */
 const RELAY_TOPICS_MAX = 64
+/** A new connection triggers an announce only if the last one is older than this (announces were the largest traffic at 100 nodes). */
+const ANNOUNCE_MIN_GAP_MS = 30_000
 /** Channel envelopes are handed directly to at most this many connected peers that do not subscribe to the channel's topic… */
 const CHANNEL_PUSH_PEERS = 8
 /** …and a relay that starts carrying a channel hands on at most this many of the newest envelopes it holds for it. */
@@ -437,13 +439,14 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     if (this.id < id) void this.syncWith(peer)
     this.outbox.wake().then(() => this.schedulePump(0), err => this.log('outbox wake failed: %s', (err as Error).message))
     // Announce once the gossip mesh with the newcomer has formed (gossipsub grafts on its 1 s heartbeat).
-    if (this.announceSoon === undefined) {
+    if (this.announceSoon === undefined && this.now() - this.lastAnnounce > ANNOUNCE_MIN_GAP_MS) {
       this.announceSoon = setTimeout(() => { this.announceSoon = undefined; void this.announce().catch(() => {}) }, 1500)
       this.announceSoon.unref()
     }
   }
 
   private announceSoon: NodeJS.Timeout | undefined
+  private lastAnnounce = 0
 
   async syncWith (peer: PeerId): Promise<void> {
     try {
@@ -465,6 +468,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     const a = makeAnnounce(this.identity.seed, this.identity.publicKey, {
       name: this.name, addrs: this.addrs(), roles: this.init.roles ?? ['relay']
     }, this.now())
+    this.lastAnnounce = this.now()
     await this.gossip.publish(ANNOUNCE_TOPIC, a.bytes, a.id)
   }
 
@@ -474,7 +478,8 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   async send (to: string | Uint8Array, content: ContentInit | string, opts: SendOptions = {}): Promise<string> {
     const key = typeof to === 'string' ? publicKeyFromId(to) : to
     const c: ContentInit = typeof content === 'string' ? { type: ContentType.TEXT, text: content } : content
-    const { id } = await this.mailroom.send(key, c, opts)
+    const { id, signed } = await this.mailroom.send(key, c, opts)
+    if (this.online) this.freshBytes.set(id, signed.bytes)
     if (this.online) this.schedulePump(0)
     return id
   }
@@ -482,7 +487,14 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   private schedulePump (delayMs: number): void {
     if (!this.running) return
     if (this.pumpTimer !== undefined) clearTimeout(this.pumpTimer)
-    this.pumpTimer = setTimeout(() => { this.pump().catch(err => this.log('outbox pump failed: %s', (err as Error).message)) }, Math.max(0, delayMs))
+    const run = (): void => { this.pump().catch(err => this.log('outbox pump failed: %s', (err as Error).message)) }
+    if (delayMs <= 0) {
+      // setImmediate, not setTimeout(0): the first send should not wait a timer tick.
+      this.pumpTimer = undefined
+      setImmediate(run)
+      return
+    }
+    this.pumpTimer = setTimeout(run, delayMs)
     this.pumpTimer.unref()
   }
 
@@ -528,7 +540,9 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
 
   /** One attempt: hand it to the recipient directly if reachable, and gossip it so relays hold it. */
   private async attempt (id: string): Promise<void> {
-    const bytes = await this.envelopes.get(id)
+    const cached = this.freshBytes.get(id)
+    this.freshBytes.delete(id)
+    const bytes = cached ?? await this.envelopes.get(id)
     const meta = this.envelopes.getMeta(id)
     if (bytes === undefined || meta === undefined) { await this.outbox.remove(id); return }
     let sent = false
@@ -548,12 +562,12 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     const topic = meta.kind === Kind.DIRECT ? MAIL_TOPIC : channelTopic(fromHex(meta.to))
     const n = await this.gossip.publish(topic, bytes, fromHex(id))
     sent = sent || n > 0
-    await this.outbox.attempted(id, sent)
-    if (sent) {
-      const e = await this.history.advance(id, 'sent')
-      if (e !== undefined) this.emit('updated', e)
-    }
+    const [, e] = await Promise.all([this.outbox.attempted(id, sent), sent ? this.history.advance(id, 'sent') : undefined])
+    if (e !== undefined) this.emit('updated', e)
   }
+
+  /** Bytes of envelopes just written by send(), so the first attempt does not read them back. */
+  private readonly freshBytes = new Map<string, Uint8Array>()
 
   /** Connected already, or found (DHT) and dialled within a short time. */
   private async reach (peer: PeerId): Promise<boolean> {

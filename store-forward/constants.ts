@@ -21,3 +21,6 @@ export const SYNC_MAX_ROUNDS = 64
 export const SYNC_MAX_WANT = 20000
 /** Sync: whole-session timeout, ms. */
 export const SYNC_TIMEOUT_MS = 60 * 1000
+
+/** Sync: width of range fingerprints on the wire (8: wire version 0x47, salted per session; meets the byte budget at 100,000 items — docs/SYNC.md). */
+export const SYNC_FINGERPRINT_BYTES = 8

@@ -4,12 +4,23 @@
  * hostile-input-safe reader. Pure: no I/O, no crypto.
  */
 
-/** Wire version byte of funkpost sync v1 (not wire-compatible with NIP-77's 0x61). */
+/** Wire version byte of funkpost sync v1: 16-byte fingerprints on the wire (not wire-compatible with NIP-77's 0x61). */
 export const PROTOCOL_VERSION = 0x46
+/** Wire version byte of the v1 variant with 8-byte salted fingerprints on the wire (see docs/SYNC.md). */
+export const PROTOCOL_VERSION_SHORT = 0x47
 /** Envelope ids are SHA-256 digests. */
 export const ID_BYTES = 32
 /** Fingerprints are the first 16 bytes of a SHA-256 digest (as NIP-77). */
 export const FINGERPRINT_BYTES = 16
+/** Wire fingerprint bytes of the 0x47 variant. */
+export const SHORT_FINGERPRINT_BYTES = 8
+
+/** The version byte that goes with a wire fingerprint length (16 or 8). */
+export function versionFor (fingerprintBytes: number): number {
+  if (fingerprintBytes === FINGERPRINT_BYTES) return PROTOCOL_VERSION
+  if (fingerprintBytes === SHORT_FINGERPRINT_BYTES) return PROTOCOL_VERSION_SHORT
+  throw new RangeError(`fingerprintBytes must be ${FINGERPRINT_BYTES} or ${SHORT_FINGERPRINT_BYTES}`)
+}
 /** Bytes of a salted id prefix in a PrefixList entry. */
 export const PREFIX_BYTES = 5
 /** Bytes of the per-session salt in the first frame. */
@@ -147,13 +158,13 @@ export class FrameReader {
   #lastBound: Bound = ZERO_BOUND
   #ids = 0
 
-  constructor (data: Uint8Array, maxFrameBytes = MAX_FRAME_BYTES) {
+  constructor (data: Uint8Array, maxFrameBytes = MAX_FRAME_BYTES, expectedVersion = PROTOCOL_VERSION) {
     if (!(data instanceof Uint8Array)) throw new MalformedFrameError('frame is not bytes')
     if (data.length > maxFrameBytes) throw new MalformedFrameError(`frame of ${data.length} bytes exceeds ${maxFrameBytes}`)
     if (data.length < 1) throw new MalformedFrameError('empty frame')
     this.#data = data
     const version = this.byte()
-    if (version !== PROTOCOL_VERSION) throw new MalformedFrameError(`unsupported version 0x${version.toString(16)}`)
+    if (version !== expectedVersion) throw new MalformedFrameError(`unsupported version 0x${version.toString(16)}`)
   }
 
   get remaining (): number { return this.#data.length - this.#pos }
@@ -207,7 +218,7 @@ export class FrameReader {
       this.#lastTs = ts
     }
     const len = head % 2 === 1 ? this.byte() : 0
-    if (head % 2 === 1 && (len === 0 || len > ID_BYTES)) throw new MalformedFrameError(`bound prefix of ${len} bytes`)
+    if (head % 2 === 1 && (len === 0 || len > ID_BYTES || ts === Infinity)) throw new MalformedFrameError(`bound prefix of ${len} bytes`)
     const b: Bound = { ts, prefix: this.bytes(len) }
     if (compareBounds(b, this.#lastBound) <= 0) throw new MalformedFrameError('bounds not increasing')
     this.#lastBound = b
@@ -243,13 +254,14 @@ export interface ParseOptions {
   /** Modes the sender's role may use; any other is malformed. */
   allowed: readonly Mode[]
   maxFrameBytes?: number
-  /** Fingerprint bytes on the wire. @default 16 */
+  /** Fingerprint bytes on the wire, 16 or 8; fixes the version byte. @default 16 */
   fingerprintBytes?: number
 }
 
 /** Decodes and validates a whole frame before any of it is acted on; throws MalformedFrameError. */
 export function parseFrame (data: Uint8Array, opts: ParseOptions): ParsedFrame {
-  const r = new FrameReader(data, opts.maxFrameBytes)
+  const fpBytes = opts.fingerprintBytes ?? FINGERPRINT_BYTES
+  const r = new FrameReader(data, opts.maxFrameBytes, versionFor(fpBytes))
   const salt = opts.withSalt ? r.bytes(SALT_BYTES) : null
   const ranges: ParsedRange[] = []
   while (r.remaining > 0) {
@@ -258,7 +270,7 @@ export function parseFrame (data: Uint8Array, opts: ParseOptions): ParsedFrame {
     if (!opts.allowed.includes(mode)) throw new MalformedFrameError(`mode ${mode} not allowed from this peer`)
     const range: ParsedRange = { upper, mode }
     if (mode === Mode.Fingerprint) {
-      range.fingerprint = r.bytes(opts.fingerprintBytes ?? FINGERPRINT_BYTES)
+      range.fingerprint = r.bytes(fpBytes)
     } else if (mode === Mode.IdList || mode === Mode.PrefixList || mode === Mode.IdListReply) {
       const size = mode === Mode.PrefixList ? PREFIX_BYTES : ID_BYTES
       const count = r.count(size)

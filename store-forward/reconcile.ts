@@ -7,18 +7,22 @@
 import { createHash, randomBytes } from 'node:crypto'
 import {
   DEFAULT_FRAME_SIZE_LIMIT, FINGERPRINT_BYTES, FrameWriter, ID_BYTES, INFINITY_BOUND, MAX_BOUND_BYTES,
-  MAX_FRAME_BYTES, MAX_TIMESTAMP, MIN_FRAME_SIZE_LIMIT, MalformedFrameError, Mode, PREFIX_BYTES, PROTOCOL_VERSION, SALT_BYTES,
-  ZERO_BOUND, encodeVarint, parseFrame
+  MAX_FRAME_BYTES, MAX_TIMESTAMP, MIN_FRAME_SIZE_LIMIT, MalformedFrameError, Mode, PREFIX_BYTES, SALT_BYTES,
+  ZERO_BOUND, encodeVarint, parseFrame, versionFor
 } from './reconcile-frames.js'
 import type { Bound, ParsedRange } from './reconcile-frames.js'
 
 export { MalformedFrameError } from './reconcile-frames.js'
 export type { Bound } from './reconcile-frames.js'
 
-/** Differing ranges with more items than this are split into this many buckets. */
-export const BUCKETS = 16
+/** A differing range of more than LARGE_RANGE items is split into this many buckets (where differences are dense). */
+export const LARGE_BUCKETS = 16
+/** Item count above which a range counts as large. */
+export const LARGE_RANGE = 2048
+/** A differing range of at most LARGE_RANGE items is split into this many buckets (where differences are sparse). */
+export const BUCKETS = 3
 /** The initiator lists a differing range as salted prefixes when it holds at most this many items. */
-export const PREFIX_LIST_THRESHOLD = 32
+export const PREFIX_LIST_THRESHOLD = 24
 /** The responder lists a differing range as full ids when it holds at most this many items. */
 export const ID_LIST_THRESHOLD = 2
 /** Most frames one side processes in a session. */
@@ -120,12 +124,15 @@ export class SortedItems {
     return true
   }
 
-  /** A copy that later inserts/deletes on this set do not change (ids are shared, never mutated). */
+  /**
+   * A copy that later inserts/deletes on this set do not change. Ids and the
+   * prefix sums are shared: neither is ever written after it is built.
+   */
   snapshot (): SortedItems {
     const s = new SortedItems()
     s.#ts = this.#ts.slice()
     s.#ids = this.#ids.slice()
-    s.#sums = this.#sums
+    s.#sums = this.#prefixSums()
     return s
   }
 
@@ -213,12 +220,15 @@ export interface ReconcilerInit {
   maxFrameBytes?: number
   /** Frames this side processes before RoundLimitError. @default 64 */
   maxRounds?: number
-  /** @default 16 */
-  buckets?: number
-  largeBuckets?: number
-  largeRange?: number
+  /** Fingerprint bytes on the wire: 16 (version 0x46) or 8, salted (version 0x47). Both sides must agree. @default 16 */
   fingerprintBytes?: number
-  /** @default 32 */
+  /** Sender-side tuning; the peer needs no agreement on these. @default 3 */
+  buckets?: number
+  /** @default 16 */
+  largeBuckets?: number
+  /** @default 2048 */
+  largeRange?: number
+  /** @default 24 */
   prefixListThreshold?: number
   /** @default 2 */
   idListThreshold?: number
@@ -233,6 +243,15 @@ export interface ReconcileResult {
   have: Uint8Array[]
   /** Initiator: ids the peer holds that it lacks (to fetch). Always empty on the responder. */
   need: Uint8Array[]
+}
+
+/** Counters of what this side wrote, for metrics and the benchmark's byte breakdown. */
+export interface ReconcilerStats {
+  framesOut: number
+  bytesOut: number
+  fingerprints: number
+  prefixes: number
+  ids: number
 }
 
 const FROM_INITIATOR = [Mode.Skip, Mode.Fingerprint, Mode.PrefixList] as const
@@ -250,10 +269,11 @@ export class Reconciler {
   readonly #limit: number
   readonly #maxFrameBytes: number
   readonly #maxRounds: number
+  readonly #fpBytes: number
+  readonly #version: number
   readonly #buckets: number
   readonly #largeBuckets: number
   readonly #largeRange: number
-  readonly #fpBytes: number
   readonly #prefixListThreshold: number
   readonly #idListThreshold: number
   readonly #random: (n: number) => Uint8Array
@@ -261,40 +281,49 @@ export class Reconciler {
   #salt: Uint8Array | null = null
   #rounds = 0
   readonly #reported = new Set<string>()
+  readonly #stats: ReconcilerStats = { framesOut: 0, bytesOut: 0, fingerprints: 0, prefixes: 0, ids: 0 }
 
   constructor (items: SortedItems, init: ReconcilerInit = {}) {
     this.#items = items.snapshot()
     this.#limit = init.frameSizeLimit ?? DEFAULT_FRAME_SIZE_LIMIT
     this.#maxFrameBytes = init.maxFrameBytes ?? MAX_FRAME_BYTES
     this.#maxRounds = init.maxRounds ?? MAX_ROUNDS
-    this.#buckets = init.buckets ?? BUCKETS
-    this.#largeBuckets = init.largeBuckets ?? this.#buckets
-    this.#largeRange = init.largeRange ?? Infinity
     this.#fpBytes = init.fingerprintBytes ?? FINGERPRINT_BYTES
+    this.#version = versionFor(this.#fpBytes)
+    this.#buckets = init.buckets ?? BUCKETS
+    this.#largeBuckets = init.largeBuckets ?? LARGE_BUCKETS
+    this.#largeRange = init.largeRange ?? LARGE_RANGE
     this.#prefixListThreshold = init.prefixListThreshold ?? PREFIX_LIST_THRESHOLD
     this.#idListThreshold = init.idListThreshold ?? ID_LIST_THRESHOLD
     this.#random = init.randomBytes ?? ((n) => new Uint8Array(randomBytes(n)))
-    if (!(this.#limit >= MIN_FRAME_SIZE_LIMIT && this.#limit <= MAX_FRAME_BYTES)) {
-      throw new RangeError(`frameSizeLimit must be in [${MIN_FRAME_SIZE_LIMIT}, ${MAX_FRAME_BYTES}]`)
+    if (!(this.#limit >= MIN_FRAME_SIZE_LIMIT && this.#limit <= this.#maxFrameBytes)) {
+      throw new RangeError(`frameSizeLimit must be in [${MIN_FRAME_SIZE_LIMIT}, ${this.#maxFrameBytes}]`)
     }
-    if (!(this.#buckets >= 2 && this.#buckets <= 64)) throw new RangeError('buckets must be in [2, 64]')
+    for (const b of [this.#buckets, this.#largeBuckets]) {
+      if (!(Number.isInteger(b) && b >= 2 && b <= 64)) throw new RangeError('bucket counts must be integers in [2, 64]')
+    }
     if (!(this.#prefixListThreshold >= 0 && this.#prefixListThreshold * PREFIX_BYTES <= MIN_FRAME_SIZE_LIMIT / 2)) {
       throw new RangeError('prefixListThreshold out of range')
+    }
+    if (!(this.#idListThreshold >= 0 && this.#idListThreshold * ID_BYTES <= MIN_FRAME_SIZE_LIMIT / 2)) {
+      throw new RangeError('idListThreshold out of range')
     }
   }
 
   /** Frames processed so far by reconcile(). */
   get rounds (): number { return this.#rounds }
 
+  get stats (): ReconcilerStats { return { ...this.#stats } }
+
   initiate (): Uint8Array {
     if (this.#role !== 'none') throw new ReconcilerStateError('initiate() must be the first call, and only once')
     this.#role = 'initiator'
     this.#salt = this.#random(SALT_BYTES).slice(0, SALT_BYTES)
     const w = new FrameWriter()
-    w.byte(PROTOCOL_VERSION)
+    w.byte(this.#version)
     w.bytes(this.#salt)
     this.#differs(w, 0, this.#items.size, ZERO_BOUND, INFINITY_BOUND)
-    return w.finish()
+    return this.#sent(w.finish())
   }
 
   /** Processes one frame from the peer; throws MalformedFrameError on bad input and RoundLimitError past maxRounds. */
@@ -312,16 +341,17 @@ export class Reconciler {
     const have: Uint8Array[] = []
     const need: Uint8Array[] = []
     const w = new FrameWriter()
-    w.byte(PROTOCOL_VERSION)
+    w.byte(this.#version)
     let prevBound = ZERO_BOUND
     let prevIndex = 0
     for (const range of frame.ranges) {
       const lo = prevIndex
       const hi = this.#items.boundIndex(range.upper, lo)
       const mark = w.mark()
+      const counted = { ...this.#stats }
       let stop: Stop | null = null
       if (range.mode === Mode.Fingerprint) {
-        if (!sameBytes(this.#items.fingerprint(lo, hi).subarray(0, this.#fpBytes), range.fingerprint as Uint8Array)) {
+        if (!sameBytes(this.#wireFingerprint(lo, hi), range.fingerprint as Uint8Array)) {
           stop = this.#differs(w, lo, hi, prevBound, range.upper)
         }
       } else if (range.mode === Mode.IdList) {
@@ -333,32 +363,49 @@ export class Reconciler {
       }
       if (stop === null && w.length > this.#limit - CONTINUATION_RESERVE) {
         w.rollback(mark)
+        Object.assign(this.#stats, counted)
         stop = { index: lo, bound: prevBound }
       }
       if (stop !== null) {
         // Frame full: one Fingerprint over everything from here on; the next round continues there.
         w.range(stop.bound, INFINITY_BOUND, Mode.Fingerprint)
-        w.bytes(this.#items.fingerprint(stop.index, this.#items.size).subarray(0, this.#fpBytes))
+        w.bytes(this.#wireFingerprint(stop.index, this.#items.size))
         break
       }
       prevBound = range.upper
       prevIndex = hi
     }
-    const reply = initiator && w.length === 1 ? null : w.finish()
-    return { reply, have, need }
+    if (initiator && w.length === 1) return { reply: null, have, need }
+    return { reply: this.#sent(w.finish()), have, need }
+  }
+
+  #sent (frame: Uint8Array): Uint8Array {
+    this.#stats.framesOut++
+    this.#stats.bytesOut += frame.length
+    return frame
+  }
+
+  /** The fingerprint of [lo, hi) as sent: the 16-byte one, or 8 bytes of SHA-256(salt ‖ it) in the 0x47 variant. */
+  #wireFingerprint (lo: number, hi: number): Uint8Array {
+    const fp = this.#items.fingerprint(lo, hi)
+    if (this.#fpBytes === FINGERPRINT_BYTES) return fp
+    const h = createHash('sha256').update(this.#salt as Uint8Array).update(fp).digest()
+    return new Uint8Array(h.buffer, h.byteOffset, this.#fpBytes)
   }
 
   /** Own range [lo, hi) differs from the peer's: list it or split it. Returns a stop point if the frame filled up. */
   #differs (w: FrameWriter, lo: number, hi: number, lower: Bound, upper: Bound): Stop | null {
     const count = hi - lo
+    // A range of fewer than 2 items cannot be split, so it is always listed: every split makes progress.
     if (this.#role === 'initiator') {
-      if (count <= this.#prefixListThreshold) {
+      if (count <= this.#prefixListThreshold || count < 2) {
         w.range(lower, upper, Mode.PrefixList)
         w.varint(count)
         for (let i = lo; i < hi; i++) w.bytes(this.#prefix(this.#items.id(i)))
+        this.#stats.prefixes += count
         return null
       }
-    } else if (count <= this.#idListThreshold) {
+    } else if (count <= this.#idListThreshold || count < 2) {
       return this.#idLists(w, lo, hi, lower, upper)
     }
     const buckets = Math.min(count > this.#largeRange ? this.#largeBuckets : this.#buckets, count)
@@ -370,10 +417,11 @@ export class Reconciler {
       const next = cur + per + (b < extra ? 1 : 0)
       const end = next === hi ? upper : this.#items.minimalBound(next)
       w.range(bound, end, Mode.Fingerprint)
-      w.bytes(this.#items.fingerprint(cur, next).subarray(0, this.#fpBytes))
+      w.bytes(this.#wireFingerprint(cur, next))
       cur = next
       bound = end
     }
+    this.#stats.fingerprints += buckets
     return null
   }
 
@@ -390,6 +438,7 @@ export class Reconciler {
       w.range(bound, end, Mode.IdList)
       w.varint(next - cur)
       for (let i = cur; i < next; i++) w.bytes(this.#items.id(i))
+      this.#stats.ids += next - cur
       cur = next
       bound = end
     } while (cur < hi)
@@ -400,7 +449,7 @@ export class Reconciler {
   #answerPrefixList (w: FrameWriter, lo: number, hi: number, lower: Bound, range: ParsedRange): Stop | null {
     const count = range.count as number
     const entries = range.entries as Uint8Array
-    const room = this.#limit - CONTINUATION_RESERVE - w.length - 2 * 9 - Math.ceil(count / 8) - MAX_BOUND_BYTES - 1
+    const room = this.#limit - CONTINUATION_RESERVE - w.length - 2 * 9 - Math.ceil(count / 8) - 2 * MAX_BOUND_BYTES - 2
     // At least (ours - theirs) ids go back; if even that cannot fit, skip the hashing and send full lists.
     if ((hi - lo - count) * ID_BYTES > room) return this.#idLists(w, lo, hi, lower, range.upper)
     const theirs = new Set<string>()
@@ -422,6 +471,7 @@ export class Reconciler {
     for (const i of missing) w.bytes(this.#items.id(i))
     w.varint(count)
     w.bytes(bitmap)
+    this.#stats.ids += missing.length
     return null
   }
 
@@ -435,15 +485,14 @@ export class Reconciler {
     }
     for (let i = lo; i < hi; i++) {
       const id = this.#items.id(i)
-      const k = keyOf(id)
-      if (!theirs.delete(k)) this.#report(have, id, 'h')
+      if (!theirs.delete(keyOf(id))) this.#report(have, id, 'h')
     }
     for (const id of theirs.values()) this.#report(need, id, 'n')
   }
 
   /** Initiator: the responder's answer to our PrefixList of [lo, hi). */
   #applyReply (lo: number, hi: number, range: ParsedRange, have: Uint8Array[], need: Uint8Array[]): void {
-    if (range.bits !== hi - lo || hi - lo > this.#prefixListThreshold) {
+    if (range.bits !== hi - lo || hi - lo > Math.max(this.#prefixListThreshold, 1)) {
       throw new MalformedFrameError(`IdListReply for ${range.bits ?? 0} entries, but we listed ${hi - lo}`)
     }
     const bitmap = range.bitmap as Uint8Array
@@ -469,6 +518,7 @@ export class Reconciler {
     list.push(id.slice())
   }
 
+  /** The first PREFIX_BYTES of SHA-256(salt ‖ id): short, and unpredictable before the session starts. */
   #prefix (id: Uint8Array): Uint8Array {
     const h = createHash('sha256').update(this.#salt as Uint8Array).update(id).digest()
     return new Uint8Array(h.buffer, h.byteOffset, PREFIX_BYTES)
@@ -490,25 +540,32 @@ export interface LocalSyncResult {
   bytesToInitiator: number
   /** Size of every frame in order, initiator's first. */
   frames: number[]
+  initiator: ReconcilerStats
+  responder: ReconcilerStats
 }
 
 /** Runs a whole session between two in-memory sets (tests, benchmarks, and a reference for the stream wiring). */
 export function reconcileLocal (initiator: SortedItems, responder: SortedItems, init: ReconcilerInit = {}): LocalSyncResult {
   const a = new Reconciler(initiator, init)
   const b = new Reconciler(responder, init)
-  const out: LocalSyncResult = { have: [], need: [], rounds: 0, bytesToResponder: 0, bytesToInitiator: 0, frames: [] }
+  const have: Uint8Array[] = []
+  const need: Uint8Array[] = []
+  const frames: number[] = []
+  let bytesToResponder = 0
+  let bytesToInitiator = 0
+  let rounds = 0
   let msg: Uint8Array | null = a.initiate()
   while (msg !== null) {
-    out.bytesToResponder += msg.length
-    out.frames.push(msg.length)
+    bytesToResponder += msg.length
+    frames.push(msg.length)
     const reply = b.reconcile(msg).reply as Uint8Array
-    out.bytesToInitiator += reply.length
-    out.frames.push(reply.length)
-    out.rounds++
+    bytesToInitiator += reply.length
+    frames.push(reply.length)
+    rounds++
     const r = a.reconcile(reply)
-    out.have.push(...r.have)
-    out.need.push(...r.need)
+    have.push(...r.have)
+    need.push(...r.need)
     msg = r.reply
   }
-  return out
+  return { have, need, rounds, bytesToResponder, bytesToInitiator, frames, initiator: a.stats, responder: b.stats }
 }

@@ -16,7 +16,7 @@ import { SortedItems, Reconciler } from './reconcile.js'
 import { SYNC_PROTOCOL, MAX_HOPS } from '../mesh/constants.js'
 import { toHex, fromHex, Envelope, Body, PRIORITY_RANK } from '../mesh/envelope.js'
 import { publicKeyFromId } from '../mesh/ids.js'
-import { SYNC_MAX_FRAME, SYNC_MAX_ROUNDS, SYNC_MAX_WANT, SYNC_TIMEOUT_MS } from './constants.js'
+import { SYNC_FINGERPRINT_BYTES, SYNC_MAX_FRAME, SYNC_MAX_ROUNDS, SYNC_MAX_WANT, SYNC_TIMEOUT_MS } from './constants.js'
 import { SyncProtocolError } from './errors.js'
 import type { EnvelopeStore } from './envelopes.js'
 import type { StreamHost, PeerId, Stream } from '../mesh/stream-host.js'
@@ -196,7 +196,7 @@ export class SyncProtocol {
     const ch = new FrameChannel(stream, signal)
     this.stats.sessions++
     try {
-      const r = new Reconciler(this.items(), { maxRounds: SYNC_MAX_ROUNDS })
+      const r = new Reconciler(this.items(), { maxRounds: SYNC_MAX_ROUNDS, fingerprintBytes: SYNC_FINGERPRINT_BYTES })
       const have: string[] = []
       const need: Uint8Array[] = []
       await ch.write({ recon: r.initiate() as Uint8Array<ArrayBuffer> })
@@ -242,7 +242,7 @@ export class SyncProtocol {
   private async respond (stream: Stream, peer: PeerId): Promise<void> {
     const signal = AbortSignal.timeout(this.timeoutMs)
     const ch = new FrameChannel(stream, signal)
-    const r = new Reconciler(this.items(), { maxRounds: SYNC_MAX_ROUNDS })
+    const r = new Reconciler(this.items(), { maxRounds: SYNC_MAX_ROUNDS, fingerprintBytes: SYNC_FINGERPRINT_BYTES })
     const wanted: string[] = []
     let rounds = 0
     for (;;) {

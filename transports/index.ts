@@ -11,6 +11,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2pOptions } from 'libp2p'
+import type { PeerDiscovery, PeerInfo } from '@libp2p/interface'
 import { socksTransport, listenOnlyTcp } from './tor/index.js'
 
 export * from './tor/index.js'
@@ -35,6 +36,22 @@ export interface TransportInit {
   onlyTor?: boolean
   /** Proxy dial timeout, ms. */
   torTimeoutMs?: number
+  /**
+   * Called for each peer a discovery module (mDNS, bootstrap) reports. libp2p's
+   * own 'peer:discovery' event fires for every new peer-store entry (inbound
+   * connections, DHT answers) too, so it is no signal to dial.
+   */
+  onDiscovered?: (peer: PeerInfo) => void
+}
+
+/** A discovery module whose 'peer' events also go to `on`. */
+function tapped<C> (factory: (components: C) => PeerDiscovery, on?: (peer: PeerInfo) => void): (components: C) => PeerDiscovery {
+  if (on === undefined) return factory
+  return (components) => {
+    const d = factory(components)
+    d.addEventListener('peer', (evt) => { on(evt.detail) })
+    return d
+  }
 }
 
 type Transports = NonNullable<Libp2pOptions['transports']>
@@ -52,10 +69,10 @@ export function assembleTransports (init: TransportInit): { transports: Transpor
   }
   const peerDiscovery: Discovery = []
   if (init.mdns !== false && init.onlyTor !== true && init.memory !== true) {
-    peerDiscovery.push(mdns({ interval: init.mdnsIntervalMs ?? 10000, serviceTag: '_funkpost._udp.local' }))
+    peerDiscovery.push(tapped(mdns({ interval: init.mdnsIntervalMs ?? 10000, serviceTag: '_funkpost._udp.local' }), init.onDiscovered))
   }
   const withIds = (init.bootstrap ?? []).filter(a => a.includes('/p2p/'))
-  if (withIds.length > 0) peerDiscovery.push(bootstrap({ list: withIds, timeout: 100 }))
+  if (withIds.length > 0) peerDiscovery.push(tapped(bootstrap({ list: withIds, timeout: 100 }), init.onDiscovered))
   return { transports, peerDiscovery }
 }
 

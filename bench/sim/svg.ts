@@ -6,9 +6,9 @@
  */
 import type { RunReport } from './report.js'
 
-const W = 960
+const W = 1120
 const PANEL_H = 300
-const M = { l: 70, r: 200, t: 40, b: 45 }
+const M = { l: 70, r: 300, t: 40, b: 45 }
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf', '#7f7f7f', '#bcbd22', '#e377c2']
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
@@ -16,7 +16,7 @@ const f = (x: number): string => (Math.round(x * 10) / 10).toString()
 
 export function label (r: RunReport): string {
   const nodes = (r.scenario as { nodes: number }).nodes
-  return `${r.kind} ${r.router} n=${nodes}`
+  return `${r.kind} ${r.router === 'gossipsub' ? 'gossipsub' : 'floodsub'} n=${nodes}`
 }
 
 function frame (y0: number, title: string, xLabel: string, yLabel: string): string[] {
@@ -71,6 +71,10 @@ function amplificationPanel (runs: RunReport[], y0: number): string[] {
   const max = Math.max(1, ...runs.map(r => r.amplification)) * 1.15
   const bw = (x1 - M.l) / Math.max(1, runs.length)
   const sy = (v: number): number => yb - v / max * (yb - yt)
+  for (let k = 0; k <= 4; k++) {
+    const v = max / 1.15 * k / 4
+    out.push(`<line x1="${M.l}" y1="${f(sy(v))}" x2="${x1}" y2="${f(sy(v))}" stroke="#eee"/>`, `<text x="${M.l - 6}" y="${f(sy(v) + 4)}" font-size="11" text-anchor="end">${Math.round(v)}</text>`)
+  }
   runs.forEach((r, i) => {
     const color = COLORS[i % COLORS.length]
     const x = M.l + i * bw + bw * 0.15

@@ -29,8 +29,13 @@ export function mailCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
         .option('since', { type: 'string', describe: 'only since: ISO time, ms, or a duration ago (30m, 2h, 7d)' })
         .option('limit', { type: 'number', describe: 'only the last N' }),
       async (argv) => {
-        const rows = await withApi(resolveHome(argv.home), async api => api.call<Row[]>('inbox', { from: argv.from, since: argv.since, limit: argv.limit }))
-        makeOut(argv.json === true).print(rows, () => rows.length === 0 ? 'no messages' : rows.map(r => `${r.at.slice(0, 16).replace('T', ' ')}  ${r.from.slice(-8)}  ${r.text}`).join('\n'))
+        const [rows, names] = await withApi(resolveHome(argv.home), async api => {
+          const rows = await api.call<Row[]>('inbox', { from: argv.from, since: argv.since, limit: argv.limit })
+          // For people: the sender's contact name where there is one, else the end of the id.
+          const names = argv.json === true ? new Map<string, string>() : new Map((await api.call<Array<{ name: string, id: string }>>('contacts.list')).map(c => [c.id, c.name]))
+          return [rows, names] as const
+        })
+        makeOut(argv.json === true).print(rows, () => rows.length === 0 ? 'no messages' : rows.map(r => `${r.at.slice(0, 16).replace('T', ' ')}  ${(names.get(r.from) ?? '…' + r.from.slice(-8)).padEnd(10)}  ${r.text}`).join('\n'))
       })
     .command('outbox [action]', 'own mail not yet delivered: list (default), flush (send now), clear (discard)',
       (a) => a.positional('action', { choices: ['list', 'flush', 'clear'] as const, default: 'list' as const }),

@@ -31,10 +31,15 @@ t.test('four members in a star, a latecomer, and a member back from offline', as
   const [a, b, c, d] = [await startNode({ name: 'a' }), await startNode({ name: 'b' }), await startNode({ name: 'c' }), await startNode({ name: 'd' })]
   const all: FunkpostNode[] = [a, b, c, d]
   t.teardown(() => stopAll(all))
+  // f hangs off b and joins only after the posts, while connected: joining fetches the history at once.
+  const f = await startNode({ name: 'f' })
+  all.push(f)
   for (const n of [b, c, d]) await link(n, a)
+  await link(f, b)
   for (const n of [a, b, c, d]) await n.joinPublic(name)
-  await meshReady([a, b, c, d])
-  await topicReady([a, b, c, d], topic, n => n.libp2p.getPeers().length)
+  await meshReady([a, b, c, d, f])
+  const members = [a, b, c, d]
+  await topicReady(members, topic, n => members.filter(m => m !== n && n.libp2p.getConnections(m.libp2p.peerId).length > 0).length)
 
   const sent: string[] = []
   const authors = [a, b, c, d, c, b, a, d]
@@ -50,6 +55,12 @@ t.test('four members in a star, a latecomer, and a member back from offline', as
   await sleep(300)
   for (const n of [a, b, c, d]) t.same(posts(n, chan), sent, `${n.name}: each post once, in order`)
   t.equal(a.history.list({ conv: 'channel', peer: chan, dir: 'out' }).length, 2, 'a\'s own posts are its outgoing entries')
+
+  t.equal(f.history.size, 0, 'f has not joined')
+  t.ok(f.envelopes.items().next().done === false, 'f holds what b handed over (b\'s posts)')
+  await f.joinPublic(name)
+  // Periodic sync is 60 s here: within this wait only the sync on joining can bring the rest.
+  t.same(await waitFor('f has the history after joining', () => posts(f, chan).length >= sent.length ? posts(f, chan) : undefined, 8000), sent, 'f, joining while connected, has the history in order')
 
   // A fifth node joins after the posts with d's invite link (joining dials d): it gets the history by sync.
   const e = await startNode({ name: 'e' })

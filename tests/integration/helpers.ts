@@ -13,6 +13,7 @@ import { yamux } from '@libp2p/yamux'
 import { identify, type Identify } from '@libp2p/identify'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
 import { gossipOptions } from '../../mesh/gossip.js'
 import { signEnvelope, Kind, Priority, type BodyInit, type SignedEnvelope } from '../../mesh/envelope.js'
 import { seal } from '../../mesh/seal.js'
@@ -139,10 +140,10 @@ export type BareGossipNode = Libp2p<{ identify: Identify, pubsub: GossipSub }>
  * message ids match) but no topic validator: it publishes whatever it is
  * given. Hostile peers in tests; plain gossipsub in the mesh benchmark.
  */
-export async function bareGossipNode (listen = '/ip4/127.0.0.1/tcp/0'): Promise<BareGossipNode> {
+export async function bareGossipNode (listen = '/ip4/127.0.0.1/tcp/0', privateKey?: PrivateKey): Promise<BareGossipNode> {
   const memory = listen.startsWith('/memory/')
   const node = await createLibp2p({
-    privateKey: await generateKeyPair('Ed25519'),
+    privateKey: privateKey ?? await generateKeyPair('Ed25519'),
     addresses: { listen: [listen] },
     transports: memory ? [memoryTransport()] : [tcp()],
     connectionEncrypters: [noise()],

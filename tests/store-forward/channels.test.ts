@@ -141,6 +141,7 @@ t.test('private: remove rotates the key; the others open new posts only with the
   t.equal(await deliver(m, secret.bytes), 'held')
   t.equal(m.history.has(secret.id), false, 'the removed member has no key for it')
   t.equal(m.room.get(chan)?.keys['1'], undefined)
+  await t.rejects(m.room.post(chan, { text: 'me again' }), /you were removed from orga/, 'the removed member is told so when it tries to post')
 
   // The removed member still has the old key: its posts after the removal are refused by the others.
   const late = makePost({ seed: carol.seed, from: carol.publicKey, channelId: id, key, epoch: 0, content: encodeContent({ text: 'still here' }), created: c.now(), expires: c.now() + 60_000 })

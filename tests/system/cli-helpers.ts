@@ -81,10 +81,10 @@ export function tempDir (t: Teardown, prefix = 'funkpost-sys-'): string {
 export interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
 
 /** Run `funkpost ARGS...` to completion (killed after timeoutMs). */
-export function cli (args: string[], opts: { env?: Record<string, string>, timeoutMs?: number, input?: string } = {}): Promise<Run> {
+export function cli (args: string[], opts: { env?: Record<string, string>, timeoutMs?: number, input?: string, cwd?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const [cmd, argv] = nodeCommand([bin, ...args])
-    const child = spawn(cmd, argv, { cwd: root, env: childEnv(opts.env) })
+    const child = spawn(cmd, argv, { cwd: opts.cwd ?? root, env: childEnv(opts.env) })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })

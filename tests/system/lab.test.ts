@@ -19,7 +19,6 @@ t.test('5-node line in namespaces: a link flap loses nothing; the lab cleans up'
   let closed = false
   t.teardown(async () => { if (!closed) await lab.close() })
   t.equal(namespacesWith(prefix).length, 5, 'five namespaces')
-  t.match(lab.net.ns.map(ns => lab.net.ns.indexOf(ns)), [0, 1, 2, 3, 4])
 
   const ms = await lab.connected(30_000)
   t.comment(`all neighbours connected in ${ms} ms`)

@@ -3,7 +3,8 @@
  * joined by a veth pair (a test-only 10.x /24, multicast routed onto the
  * veth), one real node process in each (mDNS every second, no bootstrap, no
  * DHT, nobody dials by hand). They connect and a message goes from A to B and
- * is acknowledged. mDNS only ever runs inside the namespaces made here.
+ * is acknowledged; after a hang-up mDNS reconnects them. mDNS only ever runs
+ * inside the namespaces made here.
  */
 import t from 'tap'
 import fs from 'node:fs'
@@ -49,5 +50,18 @@ t.test('two namespaces, one veth: nodes meet by mDNS and exchange a message', { 
   await a.waitLine('delivered at A', l => l.event === 'delivered' && l.id === sent.id, 20_000)
   t.pass('A saw it delivered')
   t.equal(b.lines.filter(l => l.event === 'message').length, 1, 'exactly once')
+
+  // A partition heals: A hangs up; the next mDNS answers bring them back together (peers already known
+  // to each other: libp2p's own 'peer:discovery' event fires only for new peer-store entries).
+  const joins = (p: NsProcess, id: string): number => p.lines.filter(l => l.event === 'peer:join' && l.id === id).length
+  a.send(`hangup ${idB}`)
+  await b.waitLine('B sees A leave', l => l.event === 'peer:leave' && l.id === idA, 10_000)
+  await a.waitLine('A meets B again', () => joins(a, idB) >= 2, 15_000)
+  await b.waitLine('B meets A again', () => joins(b, idA) >= 2, 15_000)
+  t.pass('reconnected by mDNS after a hang-up')
+  const text2 = `again ${process.pid}`
+  b.send(`send ${idA} ${text2}`)
+  const got2 = await a.waitLine('message at A', l => l.event === 'message' && l.text === text2, 20_000)
+  t.equal(got2.text, text2, 'and mail flows again, B to A')
   t.ok(a.running && b.running, 'both still running')
 })

@@ -3,7 +3,7 @@
  * network namespaces and veth pairs that a test creates and removes, real
  * processes (the funkpost CLI, microsocks, tor) started inside them, bounded
  * waits, and `ss` output parsed into sockets. Root only; a test calls
- * `labUnavailable()` first and skips with its message.
+ * `labUnavailable()` first and skips with its message, then `ensureBuilt()`.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -18,6 +18,17 @@ const bundle = path.join(root, 'dist', 'funkpost.js')
 export const sleep = async (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 export const ID = /12D3KooW[1-9A-HJ-NP-Za-km-z]{44}/
 
+/**
+ * The environment of a child process: ours without NODE_OPTIONS (tap puts its
+ * loaders there, which more than doubles every `funkpost` start-up) and
+ * without FUNKPOST_* or DEBUG settings leaking in.
+ */
+function childEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  for (const k of Object.keys(env)) if (k.startsWith('FUNKPOST_') || k === 'DEBUG' || k === 'NODE_OPTIONS') delete env[k]
+  return { ...env, ...extra }
+}
+
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
 
 /** Why this machine cannot run the test (no root, no namespaces, packages missing), or undefined. */
@@ -25,7 +36,12 @@ export function labUnavailable (packages: Record<string, string>): string | unde
   if (process.getuid?.() !== 0) return 'needs root (network namespaces)'
   const missing = Object.entries(packages).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg)
   if (missing.length > 0) {
-    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...new Set(missing)], { stdio: 'ignore', timeout: 240_000 })
+    const install = (): void => { spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...new Set(missing)], { stdio: 'ignore', timeout: 240_000 }) }
+    install()
+    if (Object.keys(packages).some(cmd => !has(cmd))) {
+      spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 180_000 })
+      install()
+    }
     const still = Object.keys(packages).filter(cmd => !has(cmd))
     if (still.length > 0) return `missing ${still.join(', ')} and apt-get install ${missing.join(' ')} failed`
   }
@@ -33,15 +49,16 @@ export function labUnavailable (packages: Record<string, string>): string | unde
   const r = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' })
   if (r.status !== 0) return `cannot create a network namespace: ${r.stderr.trim()}`
   spawnSync('ip', ['netns', 'del', probe])
-  return ensureBuilt()
+  return undefined
 }
 
 /**
  * Build dist/funkpost.js if a source file is newer, without disturbing a
  * test that runs the old bundle: one builder at a time (a lock directory),
- * built to a temp file and renamed into place. Returns an error message.
+ * built to a temp file and renamed into place. Throws if there is no bundle
+ * and the build fails.
  */
-export function ensureBuilt (): string | undefined {
+export function ensureBuilt (): void {
   const newest = (): number => {
     let t = 0
     const walk = (dir: string): void => {
@@ -55,29 +72,30 @@ export function ensureBuilt (): string | undefined {
     return t
   }
   const stale = (): boolean => !fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < newest()
-  if (!stale()) return undefined
+  if (!stale()) return
   const lock = path.join(root, 'dist', '.build-lock')
   fs.mkdirSync(path.dirname(lock), { recursive: true })
   const deadline = Date.now() + 120_000
   for (;;) {
     try { fs.mkdirSync(lock); break } catch {}
-    if (Date.now() > deadline) return 'timed out waiting for another build (dist/.build-lock)'
+    if (Date.now() > deadline) throw new Error('timed out waiting for another build (dist/.build-lock)')
     // a lock older than 2 minutes belongs to a builder that died
     try { if (Date.now() - fs.statSync(lock).mtimeMs > 120_000) fs.rmdirSync(lock) } catch {}
     spawnSync('sleep', ['0.2'])
   }
   try {
-    if (!stale()) return undefined
+    if (!stale()) return
     const tmp = `${bundle}.${process.pid}.tmp`
     const script = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.build as string
     const r = spawnSync('sh', ['-c', script.replace('--outfile=dist/funkpost.js', `--outfile=${tmp}`)],
-      { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PATH: `${root}node_modules/.bin:${process.env.PATH ?? ''}` } })
+      { cwd: root, encoding: 'utf8', timeout: 120_000, env: childEnv({ PATH: `${root}node_modules/.bin:${process.env.PATH ?? ''}` }) })
     if (r.status !== 0) {
       fs.rmSync(tmp, { force: true })
-      return fs.existsSync(bundle) ? undefined : `npm run build failed: ${r.stderr}`
+      // sources mid-edit by someone else: the existing bundle is still a funkpost
+      if (!fs.existsSync(bundle)) throw new Error(`npm run build failed: ${r.stderr}`)
+      return
     }
     fs.renameSync(tmp, bundle)
-    return undefined
   } finally {
     fs.rmdirSync(lock)
   }
@@ -163,7 +181,7 @@ export class Lab {
    */
   spawn (ns: string, cmd: string, args: string[], env: Record<string, string> = {}): Proc {
     const child = spawn('ip', ['netns', 'exec', ns, 'setpriv', '--pdeathsig', 'KILL', cmd, ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+      { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(env) })
     let out = ''
     const listeners = new Set<() => void>()
     const onData = (b: Buffer): void => { out += b.toString(); for (const l of listeners) l() }
@@ -202,13 +220,19 @@ export class Lab {
     return r.status === 0
   }
 
+  /** net.ipv4.ip_forward=0 inside `ns` (through /proc, so procps' sysctl is not needed); throws unless it reads back 0. */
+  noForwarding (ns: string): void {
+    const out = this.run(ns, 'sh', ['-c', 'echo 0 > /proc/sys/net/ipv4/ip_forward && cat /proc/sys/net/ipv4/ip_forward'])
+    if (out.trim() !== '0') throw new Error(`ip_forward in ${ns} is ${out.trim()}`)
+  }
+
   /** `ss -<flags>anpH` inside `ns`, parsed. */
   ss (ns: string, proto: 't' | 'u'): SsSocket[] {
     const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', `-${proto}anpH`], { encoding: 'utf8' })
     return parseSs(r.stdout)
   }
 
-  /** Run a short command inside `ns` (`sysctl -qw …`, `ip route …`); throws on failure. */
+  /** Run a short command inside `ns` (`ip route …`); throws on failure. */
   run (ns: string, cmd: string, args: string[]): string {
     const r = spawnSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', timeout: 10_000 })
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${ns}: ${r.stderr}`)
@@ -249,7 +273,7 @@ export class Lab {
 /**
  * Remove what an earlier run of the same test left behind when it was killed
  * (SIGKILL skips teardown): namespaces `<prefix><pid>-…` whose pid is gone,
- * the processes still inside them, and their /etc/netns entries.
+ * the processes still inside them, their /etc/netns entries and temp dirs.
  */
 function reapStale (prefix: string): void {
   const names = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map(l => l.split(' ')[0])
@@ -265,6 +289,10 @@ function reapStale (prefix: string): void {
     }
     fs.rmSync(path.join('/etc/netns', ns), { recursive: true, force: true })
   }
+  for (const d of fs.readdirSync(os.tmpdir())) {
+    const m = new RegExp(`^${prefix}(\\d+)-`).exec(d)
+    if (m !== null && !fs.existsSync(`/proc/${m[1]}`)) fs.rmSync(path.join(os.tmpdir(), d), { recursive: true, force: true })
+  }
 }
 
 function ip (...args: string[]): void {
@@ -276,8 +304,7 @@ export interface Run { status: number | null, stdout: string, stderr: string }
 
 /** One `funkpost` CLI command (root namespace; it reaches a running node through its control socket file). */
 export async function cli (home: string, args: string[], timeoutMs = 20_000): Promise<Run> {
-  const env = { ...process.env }
-  delete env.FUNKPOST_HOME
+  const env = childEnv()
   return new Promise(resolve => {
     execFile(process.execPath, [bin, '--home', home, ...args], { cwd: root, encoding: 'utf8', timeout: timeoutMs, env },
       (err, stdout, stderr) => {

@@ -13,7 +13,7 @@
  */
 import t from 'tap'
 import {
-  Lab, labUnavailable, initNode, startNode, spawnNode, cliJson, waitFor, sleep,
+  Lab, labUnavailable, ensureBuilt, initNode, startNode, spawnNode, cliJson, waitFor, sleep,
   type PeerRow, type SsSocket
 } from './netns-tor.js'
 
@@ -23,6 +23,7 @@ const why = labUnavailable({ ip: 'iproute2', ss: 'iproute2', microsocks: 'micros
 if (why !== undefined) t.plan(0, `SKIP: ${why}`)
 else {
   t.test('an --only-tor node connects only to its SOCKS proxy, even to a peer it could reach directly', async t => {
+    ensureBuilt()
     const lab = new Lab('ot')
     t.teardown(async () => lab.cleanup())
     const ot = lab.ns('ot')
@@ -30,7 +31,7 @@ else {
     const far = lab.ns('far')
     lab.link(ot, '10.78.1.2', px, '10.78.1.1')
     lab.link(px, '10.78.2.1', far, '10.78.2.2')
-    lab.run(px, 'sysctl', ['-qw', 'net.ipv4.ip_forward=0'])
+    lab.noForwarding(px)
     lab.run(ot, 'ip', ['route', 'add', 'default', 'via', '10.78.1.1'])
     lab.hosts(px, ['10.78.2.2 far.funkpost.test'])
 

@@ -10,7 +10,7 @@ import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import {
-  Lab, labUnavailable, initNode, startNode, cli, cliJson, waitFor,
+  Lab, labUnavailable, ensureBuilt, initNode, startNode, cli, cliJson, waitFor,
   type PeerRow
 } from './netns-tor.js'
 import { readOnionHostname } from '../../transports/tor/torrc.js'
@@ -23,6 +23,7 @@ const why = labUnavailable({ ip: 'iproute2', ss: 'iproute2', tor: 'tor' })
 if (why !== undefined) t.plan(0, `SKIP: ${why}`)
 else {
   t.test('tor writes the onion service, the node announces it, a peer learns it', async t => {
+    ensureBuilt()
     const lab = new Lab('on')
     t.teardown(async () => lab.cleanup())
     const ns = lab.ns('tor')

@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { onionFromHostnameFile } from './onion.js'
 
-/** Port the onion service is reached on, and the node listens on locally. */
-export const DEFAULT_ONION_PORT = 4001
+/** Port the onion service is reached on, and the node listens on locally (the node's default port, node/profiles.ts). */
+export const DEFAULT_ONION_PORT = 7337
 /** tor's default SocksPort. */
 export const DEFAULT_SOCKS_PORT = 9050
 
@@ -45,7 +45,7 @@ function checkPathValue (what: string, value: string): void {
  * The torrc text (newline-terminated lines) for a funkpost onion service:
  *
  *   HiddenServiceDir /var/lib/tor/funkpost
- *   HiddenServicePort 4001 127.0.0.1:4001
+ *   HiddenServicePort 7337 127.0.0.1:7337
  *   SocksPort 127.0.0.1:9050        (only if socksPort is given)
  *
  * v3 is tor's only onion service version since 0.4.6, so no
