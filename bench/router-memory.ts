@@ -21,7 +21,7 @@ import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { startNode, sealedDirect } from '../tests/integration/helpers.js'
 import { identityFromSeed, type Identity } from '../node/identity.js'
 import type { FunkpostNode } from '../node/node.js'
@@ -115,6 +115,8 @@ export interface RouterInit {
   /** Extra node options before the bundle (the benchmark's heap probe). */
   nodeArgs?: string[]
   extra?: string[]
+  /** Extra environment (e.g. DEBUG for a diagnostic run). */
+  env?: Record<string, string>
 }
 
 /** One router node process, run from the staged bundle. */
@@ -151,7 +153,7 @@ export class Router {
       '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--no-dht', ...(init.extra ?? [])]
     // The shell joins the cgroup before it execs node, so node's whole life is capped and counted.
     const script = init.cgroup !== undefined ? 'echo $$ > "$0" && exec "$@"' : 'exec "$@"'
-    const child = spawn('/bin/sh', ['-c', script, init.cgroup?.procs ?? 'sh', ...argv], { env: Router.env(init.home), cwd: os.tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('/bin/sh', ['-c', script, init.cgroup?.procs ?? 'sh', ...argv], { env: { ...Router.env(init.home), ...init.env }, cwd: os.tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] })
     const r = new Router(init, child)
     for (let i = 0; i < 400 && !/control socket /.test(r.stdout); i++) {
       if (!r.running) throw new Error(`router exited ${r.exitCode}: ${r.stderr}`)
@@ -324,6 +326,7 @@ async function main (): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+// As the entry only (bundled, import.meta.url is the bundle's, whoever imports this).
+if (/^router-memory\.(ts|m?js)$/.test(path.basename(process.argv[1] ?? ''))) {
   main().catch(err => { process.stderr.write(`${(err as Error).stack}\n`); process.exit(1) })
 }
