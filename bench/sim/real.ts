@@ -63,10 +63,14 @@ export async function runReal (init: RealRunInit): Promise<RunReport> {
   })
 
   /** Count what leaves this node: pubsub message copies (by topic), sync envelopes, deliver hand-overs. */
-  const attach = (i: number, node: FunkpostNode): void => {
+  /** Event counters go on before start: a neighbour may reconnect and deliver while a restarted node is still starting. */
+  const listen = (i: number, node: FunkpostNode): void => {
     node.on('message', e => tally.received(e.id, i))
     node.on('delivered', e => tally.acked(e.id))
     node.on('received', e => { if (e.via === 'deliver') tally.tx.deliver++ })
+  }
+
+  const attach = (i: number, node: FunkpostNode): void => {
     const ps = node.libp2p.services.pubsub as unknown as { sendRpc: (peer: unknown, rpc: { messages?: Array<{ topic?: string }> }) => unknown }
     const orig = ps.sendRpc.bind(ps)
     ps.sendRpc = (peer, rpc) => {
@@ -115,6 +119,7 @@ export async function runReal (init: RealRunInit): Promise<RunReport> {
 
   const startNode = async (i: number): Promise<void> => {
     const node = make(i)
+    listen(i, node)
     await node.start()
     nodes[i] = node
     attach(i, node)
@@ -200,6 +205,14 @@ export async function runReal (init: RealRunInit): Promise<RunReport> {
     clearInterval(sampler)
     tally.sample(Date.now() - t0, nodes.map(x => x?.envelopes.stats().custody.bytes))
     for (const x of nodes) if (x !== undefined) retire(x)
+    for (const [id, st] of tally.sends) {
+      if (tally.latency.has(id)) continue
+      const idx = st.idx
+      const snd = s.sends[idx]
+      const holders = nodes.filter(x => x?.envelopes.has(id)).length
+      const rcpt = nodes[snd.to]
+      log(`undelivered #${idx} n${snd.from}→n${snd.to}: held by ${holders} nodes; recipient history ${String(rcpt?.history.has(id))}, tombstoned ${String(rcpt?.envelopes.isTombstoned(id))}; sender outbox ${String(nodes[snd.from]?.outbox.has(id))}; recipient peers ${rcpt?.libp2p.getPeers().length}`)
+    }
     eld.disable()
     return tally.report({
       kind: 'real',

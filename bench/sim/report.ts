@@ -57,9 +57,9 @@ export function summarize (values: number[]): LatencySummary {
 
 export class Tally {
   readonly tx: Transmissions = { gossip: 0, sync: 0, deliver: 0, announce: 0 }
-  private readonly sends = new Map<string, { idx: number, at: number, to: number }>()
+  readonly sends = new Map<string, { idx: number, at: number, to: number }>()
   private readonly early = new Map<string, { node: number, at: number }>()
-  private readonly latency = new Map<string, number>()
+  readonly latency = new Map<string, number>()
   private readonly ackedIds = new Set<string>()
   private readonly nodeMax: number[]
   private readonly series: Array<[number, number]> = []
