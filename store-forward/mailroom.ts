@@ -286,11 +286,16 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     }
     const av: ValidEnvelope = { code: 'valid', id: ack.id, envelope: ack.envelope, body: ack.body }
     await this.init.envelopes.hold(av, ack.bytes, 'own', 0, ops)
-    await this.init.envelopes.remove(id, { expires: body.expires, ackFrom: this.me })
+    // The batch above made it durable (history + ACK + tombstone): tell the user now,
+    // before any further write that a stopping node could fail.
     this.ackIds.set(id, ackHex)
     if (entry !== undefined) {
       this.init.history.commit(entry)
       this.emit('message', entry)
+    }
+    await this.init.envelopes.remove(id, { expires: body.expires, ackFrom: this.me })
+    if (entry !== undefined) {
+      // shown above
     } else if (content.type === ContentType.CHANNEL_KEY) {
       await this.channels?.receiveKey(from, content)
     } else if (content.ref.length > 0) {
