@@ -9,7 +9,9 @@ if [ $# -lt 1 ]; then
 fi
 src="$(realpath "$1")"
 cd "$(dirname "$0")/.."
-out="/tmp/funkpost-bench-$(basename "$1" .ts).mjs"
+mkdir -p bench/.build
+# Inside the repo, so the external classic-level resolves from node_modules.
+out="bench/.build/$(basename "$1" .ts).mjs"
 npx esbuild "$src" --bundle --platform=node --format=esm --target=node20 \
 	--outfile="$out" --external:classic-level --log-level=warning \
 	--banner:js="import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);"
