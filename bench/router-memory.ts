@@ -22,9 +22,14 @@ import path from 'node:path'
 import crypto from 'node:crypto'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { startNode, sealedDirect } from '../tests/integration/helpers.js'
+import { startNode } from '../tests/integration/helpers.js'
+import { signEnvelope, Kind, Priority } from '../mesh/envelope.js'
+import { seal } from '../mesh/seal.js'
+import { encodeContent, ContentType } from '../mesh/content.js'
+import type { X25519 } from '../mesh/x25519.js'
 import { identityFromSeed, type Identity } from '../node/identity.js'
 import type { FunkpostNode } from '../node/node.js'
+import { peerIdFromString } from '@libp2p/peer-id'
 
 /** The repository root (this file runs from bench/ as .ts and from bench/.build/ bundled). */
 export const ROOT = ((): string => {
@@ -52,18 +57,15 @@ export class MemCgroup {
   private constructor (readonly dir: string, readonly version: 1 | 2) {}
 
   static create (limitBytes: number, name = `funkpost-test-${process.pid}`): MemCgroup | string {
-    const v2 = '/sys/fs/cgroup'
-    const tries: Array<() => MemCgroup> = []
-    if (fs.existsSync(path.join(v2, 'cgroup.controllers'))) {
-      tries.push(() => MemCgroup.make(path.join(v2, name), 2, 'memory.max', limitBytes))
-    }
-    const v1line = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find(l => l.split(':')[1]?.split(',').includes('memory'))
-    if (v1line !== undefined && fs.existsSync('/sys/fs/cgroup/memory')) {
-      tries.push(() => MemCgroup.make(path.join('/sys/fs/cgroup/memory', v1line.split(':')[2] ?? '/', name), 1, 'memory.limit_in_bytes', limitBytes))
-    }
     const why: string[] = []
-    for (const t of tries) {
-      try { return t() } catch (err) { why.push((err as Error).message) }
+    const v1 = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find(l => l.split(':')[1]?.split(',').includes('memory'))?.split(':')[2]
+    const tries: Array<[string, 1 | 2, string]> = [
+      ['/sys/fs/cgroup', 2, 'memory.max'],
+      [path.join('/sys/fs/cgroup/memory', v1 ?? '/'), 1, 'memory.limit_in_bytes']
+    ]
+    for (const [parent, version, file] of tries) {
+      if (!fs.existsSync(path.join(parent, version === 2 ? 'cgroup.controllers' : 'memory.limit_in_bytes'))) continue
+      try { return MemCgroup.make(path.join(parent, name), version, file, limitBytes) } catch (err) { why.push((err as Error).message) }
     }
     return why.length > 0 ? why.join('; ') : 'no cgroup memory controller on this host'
   }
@@ -98,15 +100,33 @@ export class MemCgroup {
   }
 }
 
-/** VmRSS and VmHWM of a process, MiB. */
-export function procMemory (pid: number): { rss: number, hwm: number } {
-  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN)
-  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 }
+export interface ProcMemory {
+  /** VmRSS, MiB: anon + file-backed (the node binary's mapped pages, ~46 MiB here) */
+  rss: number
+  /** VmHWM: peak RSS, MiB */
+  hwm: number
+  /** RssAnon, MiB: heap, LevelDB, malloc */
+  anon: number
 }
 
-/** The init script's node command, for the staged tree (LIBC=musl left out: this host is glibc). */
-export const HEAP_MB = 64
+export function procMemory (pid: number): ProcMemory {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN)
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024, anon: kb('RssAnon') / 1024 }
+}
+
+/**
+ * Node's own options as /etc/init.d/funkpost passes them (the words between
+ * "$FUNKPOST_NODE" and "--import=" of its procd command), with $heap at the
+ * UCI default of max_heap_mb: the router runs with whatever the package ships.
+ */
+export function initNodeArgs (init = path.join(ROOT, 'openwrt', 'funkpost', 'files', 'funkpost.init')): string[] {
+  const text = fs.readFileSync(init, 'utf8')
+  const heap = /config_get heap main max_heap_mb (\d+)/.exec(text)?.[1]
+  const command = /procd_set_param command "\$FUNKPOST_NODE"([^]*?)"--import=/.exec(text)?.[1]
+  if (heap === undefined || command === undefined) throw new Error(`${init}: no procd command with "$FUNKPOST_NODE" … "--import=" or no max_heap_mb default`)
+  return command.replace(/\\\n/g, ' ').split(/\s+/).filter(w => w !== '').map(w => w.replace(/^"|"$/g, '').replace('$heap', heap))
+}
 
 export interface RouterInit {
   lib: string
@@ -126,12 +146,13 @@ export class Router {
   id = ''
   addr = ''
   private exitCode: number | null | undefined
+  private exitSignal: NodeJS.Signals | null = null
   private readonly exited: Promise<void>
 
   private constructor (readonly init: RouterInit, readonly child: ChildProcess) {
     child.stdout?.setEncoding('utf8').on('data', (s: string) => { this.stdout += s })
     child.stderr?.setEncoding('utf8').on('data', (s: string) => { this.stderr += s })
-    this.exited = new Promise(resolve => child.on('exit', code => { this.exitCode = code; resolve() }))
+    this.exited = new Promise(resolve => child.on('exit', (code, signal) => { this.exitCode = code; this.exitSignal = signal; resolve() }))
   }
 
   get pid (): number { return this.child.pid ?? -1 }
@@ -144,15 +165,20 @@ export class Router {
     return env
   }
 
-  /** `funkpost init`, then `funkpost start --profile router` on loopback; resolves when `status` answers. */
+  /**
+   * `funkpost init`, then `start` with the init script's node command and
+   * flags (LIBC=musl left out: this host is glibc), on loopback without mDNS
+   * and DHT; resolves when `status` answers.
+   */
   static async start (init: RouterInit): Promise<Router> {
-    const made = cliSync(init.lib, init.home, ['init', '--home', init.home, '--name', 'router-1'])
-    if (made.status !== 0) throw new Error(`funkpost init: ${made.stderr}`)
-    const argv = [process.execPath, `--max-old-space-size=${HEAP_MB}`, ...(init.nodeArgs ?? []), `--import=${path.join(init.lib, 'polyfill.mjs')}`,
+    const made = await cliAsync(init.lib, init.home, ['init', '--home', init.home, '--name', 'router-1'], 30_000)
+    if (made.code !== 0) throw new Error(`funkpost init: ${made.stderr}`)
+    const argv = [process.execPath, ...initNodeArgs(), ...(init.nodeArgs ?? []), `--import=${path.join(init.lib, 'polyfill.mjs')}`,
       path.join(init.lib, 'funkpost.mjs'), 'start', '--home', init.home, '--profile', 'router',
       '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--no-dht', ...(init.extra ?? [])]
     // The shell joins the cgroup before it execs node, so node's whole life is capped and counted.
-    const script = init.cgroup !== undefined ? 'echo $$ > "$0" && exec "$@"' : 'exec "$@"'
+    // It also drops NODE_OPTIONS, which tap's processinfo puts back into every child's environment.
+    const script = `unset NODE_OPTIONS; ${init.cgroup !== undefined ? 'echo $$ > "$0" && ' : ''}exec "$@"`
     const child = spawn('/bin/sh', ['-c', script, init.cgroup?.procs ?? 'sh', ...argv], { env: { ...Router.env(init.home), ...init.env }, cwd: os.tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] })
     const r = new Router(init, child)
     for (let i = 0; i < 400 && !/control socket /.test(r.stdout); i++) {
@@ -166,7 +192,15 @@ export class Router {
     return r
   }
 
-  memory (): { rss: number, hwm: number } { return procMemory(this.pid) }
+  /** How it ended, with the end of its stderr (an abort for want of heap says so there). */
+  get exit (): string {
+    return this.running ? 'running' : `exited ${this.exitCode ?? this.exitSignal}: ${this.stderr.slice(-1500)}`
+  }
+
+  memory (): ProcMemory {
+    if (!this.running) throw new Error(`router ${this.exit}`)
+    return procMemory(this.pid)
+  }
 
   /** Run a `funkpost` command against this router's home (the packaged bundle). */
   async cli (args: string[], timeoutMs = 20_000): Promise<{ code: number | null, stdout: string, stderr: string }> {
@@ -193,10 +227,6 @@ function cliArgv (lib: string, args: string[]): string[] {
   return ['-u', 'NODE_OPTIONS', process.execPath, `--import=${path.join(lib, 'polyfill.mjs')}`, path.join(lib, 'funkpost.mjs'), ...args]
 }
 
-function cliSync (lib: string, home: string, args: string[]): ReturnType<typeof spawnSync> {
-  return spawnSync('/usr/bin/env', cliArgv(lib, args), { encoding: 'utf8', env: Router.env(home), cwd: os.tmpdir(), timeout: 30_000 })
-}
-
 async function cliAsync (lib: string, home: string, args: string[], timeoutMs: number): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/env', cliArgv(lib, args), { env: Router.env(home), cwd: os.tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] })
@@ -211,10 +241,37 @@ async function cliAsync (lib: string, home: string, args: string[], timeoutMs: n
 }
 
 /**
- * n sealed, signed DIRECT envelopes (~480 bytes: a short text in the 256-byte
- * pad bucket) from `authors` authors to `recipients` recipients, none of them
- * the router: author i % authors writes to recipient ⌊i / authors⌋ % recipients,
- * so each author and each recipient holds n / authors resp. n / recipients.
+ * X25519 for sealing thousands of envelopes in one loop, with DER key export:
+ * on Node 20.20, generateKeyPairSync('x25519') + export({ format: 'jwk' })
+ * (mesh/x25519.ts's native path) in a loop deadlocks in a GC finaliser (~KeyGenJob).
+ */
+const X_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex')
+const X_SPKI = Buffer.from('302a300506032b656e032100', 'hex')
+const ephemeral = new WeakMap<Uint8Array, crypto.KeyObject>()
+const recipients = new Map<string, crypto.KeyObject>()
+const derX25519: X25519 = {
+  name: 'bench-der',
+  generate () {
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('x25519')
+    const secret = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(X_PKCS8.length))
+    ephemeral.set(secret, privateKey)
+    return { secret, publicKey: new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }).subarray(X_SPKI.length)) }
+  },
+  shared (secret, publicKey) {
+    const k = Buffer.from(publicKey).toString('hex')
+    let pub = recipients.get(k)
+    if (pub === undefined) recipients.set(k, pub = crypto.createPublicKey({ key: Buffer.concat([X_SPKI, publicKey]), format: 'der', type: 'spki' }))
+    const priv = ephemeral.get(secret) ?? crypto.createPrivateKey({ key: Buffer.concat([X_PKCS8, secret]), format: 'der', type: 'pkcs8' })
+    return new Uint8Array(crypto.diffieHellman({ privateKey: priv, publicKey: pub }))
+  }
+}
+
+/**
+ * n sealed, signed DIRECT envelopes (~460 bytes: a short text in the 256-byte
+ * pad bucket), made as store-forward/mailroom.ts send() makes them, from
+ * `authors` authors to `recipients` recipients, none of them the router:
+ * author i % authors writes to recipient ⌊i / authors⌋ % recipients, so each
+ * author and each recipient has n / authors resp. n / recipients of them.
  */
 export function custodyEnvelopes (n: number, authors = 100, recipients = 100, now = Date.now()): Uint8Array[] {
   const id = (): Identity => identityFromSeed(new Uint8Array(crypto.randomBytes(32)))
@@ -222,8 +279,11 @@ export function custodyEnvelopes (n: number, authors = 100, recipients = 100, no
   const to = Array.from({ length: recipients }, id)
   const out: Uint8Array[] = []
   for (let i = 0; i < n; i++) {
+    const a = from[i % authors] as Identity
     const created = now - (n - i) * 10
-    out.push(sealedDirect(from[i % authors], to[Math.floor(i / authors) % recipients], `held for later #${i}`, { created, expires: created + 24 * 3_600_000 }).bytes)
+    const header = { from: a.publicKey, to: (to[Math.floor(i / authors) % recipients] as Identity).publicKey, created, expires: created + 24 * 3_600_000 }
+    const payload = seal(encodeContent({ type: ContentType.TEXT, text: `held for later #${i}` }), header, derX25519)
+    out.push(signEnvelope(a.seed, { kind: Kind.DIRECT, ...header, priority: Priority.NORMAL, payload }).bytes)
   }
   return out
 }
@@ -242,6 +302,38 @@ export async function fillCustody (node: FunkpostNode, envs: Uint8Array[]): Prom
   if (bad.length > 0) throw new Error(`custody refused envelopes: ${bad.join(', ')}`)
 }
 
+export interface SyncWait { ms: number, count: number, retries: number, failures: string[] }
+
+/**
+ * Poll the router's `status --json` until it holds n custody envelopes (at
+ * most timeoutMs). Sync starts by itself on connect; when the count has not
+ * moved for stallMs and nothing is running, the node starts a session itself
+ * (`node.sync.run`), so a failed session is retried at once, not at the next
+ * periodic sync.
+ */
+export async function waitCustody (router: Router, node: FunkpostNode, n: number, timeoutMs: number, stallMs = 5000): Promise<SyncWait> {
+  const t0 = performance.now()
+  const peer = peerIdFromString(router.id)
+  const failures: string[] = []
+  let retries = 0
+  let count = 0
+  let moved = t0
+  let session: Promise<void> | undefined
+  for (let i = 0; i < 10_000 && count < n && performance.now() - t0 < timeoutMs; i++) {
+    await sleep(400)
+    if (!router.running) throw new Error(`router ${router.exit}`)
+    const now = (await router.json<{ custody: { count: number } }>(['status'])).custody.count
+    if (now !== count) { count = now; moved = performance.now() }
+    if (count < n && session === undefined && performance.now() - moved > stallMs) {
+      retries++
+      moved = performance.now()
+      session = node.sync.run(peer).then(() => {}, err => { failures.push((err as Error).message) }).finally(() => { session = undefined })
+    }
+  }
+  await session
+  return { ms: Math.round(performance.now() - t0), count, retries, failures }
+}
+
 /** RSS of a bare `node` that only waits (MiB). */
 export async function bareNodeRss (): Promise<number> {
   const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
@@ -258,64 +350,64 @@ export async function bareNodeRss (): Promise<number> {
 /** Preloaded into the benchmark's router only: SIGUSR2 prints process.memoryUsage() to stderr. */
 const PROBE = 'data:text/javascript,' + encodeURIComponent("process.on('SIGUSR2', () => process.stderr.write('FPMEM ' + JSON.stringify(process.memoryUsage()) + '\\n'))")
 
-async function heap (r: Router): Promise<{ heapUsed: number, heapTotal: number, external: number, arrayBuffers: number } | undefined> {
-  const from = r.stderr.length
-  r.child.kill('SIGUSR2')
-  for (let i = 0; i < 40; i++) {
-    const m = /FPMEM (\{.*\})/.exec(r.stderr.slice(from))
-    if (m !== null) {
-      const u = JSON.parse(m[1] ?? '{}') as Record<string, number>
-      const mib = (k: string): number => round((u[k] ?? NaN) / MiB)
-      return { heapUsed: mib('heapUsed'), heapTotal: mib('heapTotal'), external: mib('external'), arrayBuffers: mib('arrayBuffers') }
-    }
-    await sleep(25)
-  }
-  return undefined
-}
-
 const round = (x: number): number => Math.round(x * 10) / 10
 
+/** The router's memory now: /proc figures and (through the probe) V8's. */
+async function snapshot (r: Router): Promise<Record<string, number | undefined>> {
+  const from = r.stderr.length
+  r.child.kill('SIGUSR2')
+  let u: Record<string, number> = {}
+  for (let i = 0; i < 40; i++) {
+    const m = /FPMEM (\{.*\})/.exec(r.stderr.slice(from))
+    if (m !== null) { u = JSON.parse(m[1] ?? '{}') as Record<string, number>; break }
+    await sleep(25)
+  }
+  const p = r.memory()
+  const mib = (x: number | undefined): number | undefined => x === undefined ? undefined : round(x / MiB)
+  return { rss: round(p.rss), anon: round(p.anon), heapUsed: mib(u.heapUsed), heapTotal: mib(u.heapTotal), external: mib(u.external) }
+}
+
+function args (): { n: number, lib?: string, nodeArgs: string[], settleMs: number } {
+  const a = process.argv.slice(2)
+  const value = (name: string): string | undefined => { const i = a.indexOf(name); return i >= 0 ? a[i + 1] : undefined }
+  return {
+    n: Number(value('--n') ?? 10_000),
+    lib: value('--lib'),
+    nodeArgs: a.flatMap((x, i) => x === '--node-arg' ? [a[i + 1] ?? ''] : []),
+    settleMs: Number(value('--settle') ?? 10) * 1000
+  }
+}
+
+/** Options: --n N (envelopes), --lib DIR (a staged usr/lib/funkpost instead of staging this tree), --node-arg ARG (repeat), --settle S. */
 async function main (): Promise<void> {
-  const i = process.argv.indexOf('--n')
-  const n = i >= 0 ? Number(process.argv[i + 1]) : 10_000
+  const opt = args()
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'funkpost-router-mem-'))
   const cg = MemCgroup.create(128 * MiB, `funkpost-bench-${process.pid}`)
   const cgroup = typeof cg === 'string' ? undefined : cg
   let router: Router | undefined
   let node: FunkpostNode | undefined
   try {
-    const lib = stageBundle(path.join(work, 'stage'))
+    const lib = opt.lib ?? stageBundle(path.join(work, 'stage'))
     const bare = await bareNodeRss()
-    const envs = custodyEnvelopes(n)
+    const envs = custodyEnvelopes(opt.n)
     node = await startNode({ name: 'holder' })
     await fillCustody(node, envs)
-    router = await Router.start({ lib, home: path.join(work, 'router'), cgroup, nodeArgs: [`--import=${PROBE}`] })
+    router = await Router.start({ lib, home: path.join(work, 'router'), cgroup, nodeArgs: [...opt.nodeArgs, `--import=${PROBE}`] })
     await sleep(3000)
-    const idle = { ...router.memory(), heap: await heap(router) }
-    const t0 = performance.now()
+    const idle = await snapshot(router)
     await node.dial(router.addr)
-    let count = 0
-    for (let k = 0; k < 240 && count < n; k++) {
-      await sleep(250)
-      count = (await router.json<{ custody: { count: number } }>(['status'])).custody.count
-    }
-    const syncMs = Math.round(performance.now() - t0)
-    const afterSync = { ...router.memory(), heap: await heap(router) }
-    await sleep(5000)
-    const settled = { ...router.memory(), heap: await heap(router) }
+    const sync = await waitCustody(router, node, opt.n, 180_000)
+    const afterSync = await snapshot(router)
+    await sleep(opt.settleMs)
+    const holding = await snapshot(router)
     process.stdout.write(JSON.stringify({
-      envelopes: { n, held: count, bytes: envs.reduce((s, e) => s + e.length, 0) },
-      rssMiB: {
-        bareNode: round(bare),
-        routerIdle: round(idle.rss),
-        routerHolding: round(settled.rss),
-        routerRightAfterSync: round(afterSync.rss),
-        routerPeak: round(settled.hwm)
-      },
-      heapMiB: { idle: idle.heap, rightAfterSync: afterSync.heap, holding: settled.heap },
-      syncMs,
+      envelopes: { n: opt.n, held: sync.count, mib: round(envs.reduce((s, e) => s + e.length, 0) / MiB) },
+      rssMiB: { bareNode: round(bare), routerIdle: idle.rss, routerHolding: holding.rss, routerPeak: round(router.memory().hwm) },
+      syncMs: sync.ms,
+      sync: { retries: sync.retries, failures: sync.failures, holderStats: node.sync.stats },
+      router: { idle, afterSync, holding: { ...holding, afterMs: opt.settleMs } },
       cgroup: cgroup !== undefined ? { version: cgroup.version, limitMiB: 128, peakMiB: round((cgroup.peak() ?? NaN) / MiB) } : cg,
-      heapCapMiB: HEAP_MB,
+      nodeArgs: [...initNodeArgs(), ...opt.nodeArgs],
       node: process.version
     }) + '\n')
   } finally {
