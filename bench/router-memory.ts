@@ -321,7 +321,7 @@ export async function waitCustody (router: Router, node: FunkpostNode, n: number
   let session: Promise<void> | undefined
   for (let i = 0; i < 10_000 && count < n && performance.now() - t0 < timeoutMs; i++) {
     await sleep(400)
-    if (!router.running) throw new Error(`router ${router.exit}`)
+    if (!router.running) throw new Error(`router (holding ${count} of ${n}) ${router.exit}`)
     const now = (await router.json<{ custody: { count: number } }>(['status'])).custody.count
     if (now !== count) { count = now; moved = performance.now() }
     if (count < n && session === undefined && performance.now() - moved > stallMs) {

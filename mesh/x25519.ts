@@ -90,11 +90,10 @@ const pool: Array<{ secret: Uint8Array, publicKey: Uint8Array }> = []
 let refilling = 0
 
 function fromKeyObjects (publicKey: crypto.KeyObject, privateKey: crypto.KeyObject): { secret: Uint8Array, publicKey: Uint8Array } {
-  const jwk = privateKey.export({ format: 'jwk' })
-  const secret = new Uint8Array(Buffer.from(jwk.d as string, 'base64url'))
+  // DER, not JWK: on Node 20.20 exporting a fresh x25519 key as JWK can hang in a GC finaliser.
+  const secret = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(16))
   secretKeys.set(secret, privateKey)
-  void publicKey
-  return { secret, publicKey: new Uint8Array(Buffer.from(jwk.x as string, 'base64url')) }
+  return { secret, publicKey: new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }).subarray(12)) }
 }
 
 function refill (): void {

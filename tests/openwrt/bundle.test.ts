@@ -1,11 +1,11 @@
 // The OpenWrt bundle as a router node under a memory cap: openwrt/build.mjs
 // --stage makes the package's usr/lib/funkpost tree; it runs the way
-// /etc/init.d/funkpost runs it (node --max-old-space-size=64, the staged
-// polyfill and bundle, `start --profile router`; LIBC=musl left out on this
-// glibc host) inside a 128 MiB memory cgroup where the host allows one. An
+// /etc/init.d/funkpost runs it (node with its procd command's options, the
+// staged polyfill and bundle, `start --profile router`; LIBC=musl left out on
+// this glibc host) inside a 128 MiB memory cgroup where the host allows one. An
 // in-test node holding 10,000 custody envelopes dials it, sync moves them all
 // over, direct messages go both ways (the router's side through its CLI), and
-// the router's peak RSS (VmHWM) must stay under PEAK_RSS_MIB.
+// the router's peak RSS (VmHWM) must stay under PEAK_RSS_MIB (goal: GOAL_RSS_MIB).
 // Harness: bench/router-memory.ts (which also prints the figures as JSON).
 // Not covered: musl (the host's glibc addon stands in), ARM, procd.
 import t from 'tap'
@@ -21,10 +21,14 @@ import type { HistoryEntry } from '../../store-forward/history.js'
 
 /** Envelopes the router ends up holding. */
 const N = 10_000
-/** The goal for a router holding N envelopes: peak RSS (VmHWM, anon + file-backed pages) in MiB. */
-// Ceiling asserted: the 128 MiB memory cap the router runs under. The issue's goal of 96 MB RSS is
-// NOT met yet: measured VmHWM 117 MiB (anonymous 70 MiB; cgroup-charged peak 81 MiB) — see openwrt/README.md.
+/**
+ * Ceiling on the router's peak RSS (VmHWM: anonymous + file-backed pages, MiB):
+ * the 128 MiB cap it runs under. The goal is 96 MB (GOAL_RSS_MIB); this tree
+ * peaks at 116–123 MiB, with the fixes listed in openwrt/README.md ("Memory on
+ * a router") at 91–96 MiB: then lower the ceiling to the goal.
+ */
 const PEAK_RSS_MIB = 128
+const GOAL_RSS_MIB = 96
 const CGROUP_LIMIT = 128 * 1024 * 1024
 const SYNC_TIMEOUT_MS = 75_000
 
@@ -106,5 +110,6 @@ t.test('the bundle as a router node holds 10,000 envelopes and chats, within its
   const figures = `idle ${MiB(idle.rss)}, holding ${N} ${MiB(holding.rss)} (anon ${MiB(holding.anon)}), after messages ${MiB(end.rss)}, peak ${MiB(end.hwm)} MiB` +
     (cgroup !== undefined ? `; cgroup peak ${MiB((cgroup.peak() ?? NaN) / 2 ** 20)} MiB` : '')
   t.comment(`router RSS: ${figures}`)
+  t.comment(`goal of ${GOAL_RSS_MIB} MB peak RSS ${end.hwm <= GOAL_RSS_MIB ? 'met' : 'NOT met'}`)
   t.ok(end.hwm <= PEAK_RSS_MIB, `peak RSS (VmHWM) ${MiB(end.hwm)} MiB ≤ ${PEAK_RSS_MIB} MiB (${figures})`)
 })
