@@ -64,6 +64,7 @@ export class EnvelopeStore {
   private custodyCount = 0
   private totalBytes = 0
   private evicted = 0
+  private changes = 0
 
   private constructor (readonly stores: Stores, private limits: CustodyLimits, private readonly now: () => number) {}
 
@@ -80,7 +81,11 @@ export class EnvelopeStore {
 
   setLimits (limits: CustodyLimits): void { this.limits = limits }
 
+  /** Grows on every change to the set of held envelopes: a cache of it (sync's sorted items) is fresh while this is unchanged. */
+  get version (): number { return this.changes }
+
   private index (id: string, m: EnvMeta): void {
+    this.changes++
     this.meta.set(id, m)
     this.totalBytes += m.size
     if (m.role !== 'custody') return
@@ -94,6 +99,7 @@ export class EnvelopeStore {
   private unindex (id: string): EnvMeta | undefined {
     const m = this.meta.get(id)
     if (m === undefined) return undefined
+    this.changes++
     this.meta.delete(id)
     this.totalBytes -= m.size
     if (m.role === 'custody') {
