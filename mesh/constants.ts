@@ -64,6 +64,13 @@ export const RATE_BURST = 500
 /** Peers tracked by the rate limiter at once (least recently seen dropped). */
 export const RATE_MAX_PEERS = 4096
 
+/** Penalty points for one invalid envelope (the same weight gossipsub's topic score gives one invalid delivery). */
+export const PENALTY_PER_INVALID = 100
+/** A peer's penalty points halve every this many ms. */
+export const PENALTY_HALF_LIFE_MS = 10 * 60 * 1000
+/** Peers remembered with a penalty at once (the least recently penalised dropped first). */
+export const PENALTY_MAX_PEERS = 4096
+
 /** Deliver protocol: whole exchange timeout, ms. */
 export const DELIVER_TIMEOUT_MS = 10000
 

@@ -13,7 +13,9 @@ import { Envelope, Body, Kind, validateDecoded, type ValidEnvelope, type Invalid
 import { MAIL_TOPIC, ANNOUNCE_TOPIC, CHANNEL_TOPIC_PREFIX, MAX_ENVELOPE_BYTES, MAX_GOSSIP_FRAME_BYTES } from './constants.js'
 import { SeenCache } from './seen.js'
 import { RateLimiter } from './rate-limit.js'
+import { Penalties } from './penalties.js'
 import { toHex } from './envelope.js'
+import { logger, type Log } from '../transports/log.js'
 
 export type Verdict = { code: 'valid', envelope: ValidEnvelope } | { code: 'duplicate' } | { code: 'invalid', reason: InvalidReason | 'topic' } | { code: 'ignored', reason: 'blocked' | 'rate' }
 
@@ -93,7 +95,11 @@ export interface GossipRouterInit {
   isKnown?: (id: Uint8Array) => boolean
   seen?: SeenCache
   rate?: RateLimiter
+  /** Shared with the other paths (deliver, sync) that penalise peers. @default a new ledger */
+  penalties?: Penalties
   now?: () => number
+  /** @default logger('funkpost:mesh:gossip') */
+  log?: Log
 }
 
 export interface GossipStats {
@@ -107,12 +113,16 @@ export interface GossipStats {
 export class GossipRouter {
   readonly stats: GossipStats = { valid: 0, duplicate: 0, invalid: {}, ignored: {} }
   readonly seen: SeenCache
+  readonly penalties: Penalties
   private readonly rate: RateLimiter
   private readonly topics = new Set<string>()
+  private readonly log: Log
 
   constructor (private readonly init: GossipRouterInit) {
     this.seen = init.seen ?? new SeenCache()
     this.rate = init.rate ?? new RateLimiter()
+    this.penalties = init.penalties ?? new Penalties({ now: init.now })
+    this.log = init.log ?? logger('funkpost:mesh:gossip')
   }
 
   /** Pure verdict on bytes received from peer on topic (no side effects but the seen-cache and rate buckets). */
@@ -156,20 +166,10 @@ export class GossipRouter {
         return TopicValidatorResult.Ignore
       case 'invalid':
         this.stats.invalid[v.reason] = (this.stats.invalid[v.reason] ?? 0) + 1
-        this.refreshScore(source)
+        this.penalties.add(source)
+        this.log('rejected an envelope from %s on %s: %s', source, msg.topic, v.reason)
         return TopicValidatorResult.Reject
     }
-  }
-
-  /**
-   * gossipsub caches a peer's score for one heartbeat, and forgets a peer that
-   * leaves with a positive (cached) score. Drop the cached score once gossipsub
-   * has counted this rejection, so a peer that hangs up right after sending
-   * invalid envelopes keeps its penalty.
-   */
-  private refreshScore (peer: string): void {
-    const cache = (this.init.pubsub as unknown as { score?: { scoreCache?: Map<string, unknown> } }).score?.scoreCache
-    if (cache !== undefined) setImmediate(() => cache.delete(peer))
   }
 
   join (topic: string): void {
@@ -200,14 +200,20 @@ export class GossipRouter {
     try {
       const r = await this.init.pubsub.publish(topic, bytes)
       return r.recipients.length
-    } catch {
+    } catch (err) {
+      this.log('publish on %s failed: %e', topic, err)
       return 0
     }
   }
 
-  /** gossipsub's score of a peer (negative after invalid envelopes). */
+  /**
+   * A peer's score: gossipsub's while it knows the peer, and never above
+   * minus funkpost's own penalty record (which outlives a disconnect).
+   */
   score (peer: string): number {
     // floodsub (the simulator's baseline router) keeps no scores.
-    return (this.init.pubsub as unknown as { getScore?: (p: string) => number }).getScore?.(peer) ?? 0
+    const gossip = (this.init.pubsub as unknown as { getScore?: (p: string) => number }).getScore?.(peer) ?? 0
+    const points = this.penalties.points(peer)
+    return points > 0 ? Math.min(gossip, -points) : gossip
   }
 }

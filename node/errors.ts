@@ -59,3 +59,8 @@ export class InvalidArgumentError extends Error {
   static override readonly name = 'InvalidArgumentError'
   override readonly name = 'InvalidArgumentError'
 }
+
+export class NotStartedError extends Error {
+  static override readonly name = 'NotStartedError'
+  override readonly name = 'NotStartedError'
+}

@@ -7,7 +7,7 @@
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { PeerId } from '@libp2p/interface'
-import type { Logger } from './log.js'
+import type { Log } from './log.js'
 import type { FunkpostLibp2p } from './libp2p.js'
 
 const BACKOFF_MIN_MS = 1000
@@ -19,7 +19,7 @@ export class Keeper {
   private stopped = false
   private readonly deferred = new Set<NodeJS.Timeout>()
 
-  constructor (private readonly libp2p: FunkpostLibp2p, addrs: string[], private readonly log: Logger) {
+  constructor (private readonly libp2p: FunkpostLibp2p, addrs: string[], private readonly log: Log) {
     this.targets = addrs.map(a => {
       const addr = multiaddr(a)
       return { addr, peer: addr.getComponents().find(c => c.name === 'p2p')?.value, delay: BACKOFF_MIN_MS }
@@ -59,7 +59,7 @@ export class Keeper {
       t.peer = conn.remotePeer.toString()
       t.delay = BACKOFF_MIN_MS
     }, err => {
-      this.log('dial %s failed: %s (retry in %d s)', t.addr.toString(), err.message, Math.round(t.delay / 1000))
+      this.log.warn('cannot reach %s: %s (retry in %d s)', t.addr.toString(), err.message, Math.round(t.delay / 1000))
       t.delay = Math.min(BACKOFF_MAX_MS, t.delay * 2)
       this.later(t)
     })

@@ -7,7 +7,7 @@ import { ping } from '@libp2p/ping'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { floodsub } from '@libp2p/floodsub'
 import type { KadDHT } from '@libp2p/kad-dht'
-import type { Ed25519PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, Ed25519PrivateKey } from '@libp2p/interface'
 import { assembleTransports, privateDht, torConnectionManagerInit, type TransportInit } from '../transports/index.js'
 import { gossipOptions } from '../mesh/gossip.js'
 import type { Profile } from './profiles.js'
@@ -36,6 +36,8 @@ export interface Libp2pInit extends TransportInit {
    * @default 'gossipsub'
    */
   pubsub?: 'gossipsub' | 'floodsub'
+  /** Loggers for libp2p and its services (funkpost's levelled ones). */
+  logger?: ComponentLogger
 }
 
 export async function buildLibp2p (init: Libp2pInit): Promise<FunkpostLibp2p> {
@@ -64,6 +66,7 @@ export async function buildLibp2p (init: Libp2pInit): Promise<FunkpostLibp2p> {
       ...(init.torSocks !== undefined ? torConnectionManagerInit(init.onlyTor === true) : {})
     },
     services: services as never,
+    ...(init.logger !== undefined ? { logger: init.logger } : {}),
     start: false
   })
   return node as unknown as FunkpostLibp2p

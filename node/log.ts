@@ -1,9 +1,13 @@
-/** A log namespace per component and a prefix per node: `DEBUG=funkpost:*` shows them (STYLE 17). */
-import { logger as libp2pLogger } from '@libp2p/logger'
-import type { Logger } from '@libp2p/interface'
+/**
+ * Loggers of the node layer: `funkpost:node:<component>[:<node>]`, with the
+ * levels and formats of transports/log.ts (`--log-level`, `--log-format`,
+ * `DEBUG=funkpost:*`).
+ */
+import { logger as named, componentLogger, type Log } from '../transports/log.js'
 
-export type { Logger }
+export type { Log }
+export { componentLogger }
 
-export function logger (component: string, nodePrefix?: string): Logger {
-  return libp2pLogger(nodePrefix !== undefined ? `funkpost:${component}:${nodePrefix}` : `funkpost:${component}`)
+export function logger (component: string, nodePrefix?: string): Log {
+  return named(nodePrefix !== undefined && nodePrefix !== '' ? `funkpost:${component}:${nodePrefix}` : `funkpost:${component}`)
 }

@@ -14,7 +14,7 @@ import { DEFAULT_LIFETIME_MS, MAX_LIFETIME_MS } from '../mesh/constants.js'
 import type { Stores } from './db.js'
 import type { EnvelopeStore } from './envelopes.js'
 import type { History, HistoryEntry } from './history.js'
-import type { Mailroom, MailIdentity } from './mailroom.js'
+import type { MailIdentity } from './mailroom.js'
 
 export interface ChannelState {
   /** hex */
@@ -41,6 +41,8 @@ export interface ChannelState {
 
 export interface ChannelEvents {
   post: [HistoryEntry]
+  /** A reaction, edit or delete changed a post. */
+  updated: [HistoryEntry]
   control: [{ channel: string, action: string }]
   rejected: [{ channel: string, reason: string }]
 }
@@ -55,7 +57,6 @@ export class ChannelRoom extends EventEmitter<ChannelEvents> {
     private readonly stores: Stores,
     private readonly envelopes: EnvelopeStore,
     private readonly history: History,
-    private readonly mailroom: Mailroom,
     private readonly identity: MailIdentity,
     now?: () => number
   ) {
@@ -63,8 +64,8 @@ export class ChannelRoom extends EventEmitter<ChannelEvents> {
     this.now = now ?? Date.now
   }
 
-  static async open (init: { stores: Stores, envelopes: EnvelopeStore, history: History, mailroom: Mailroom, identity: MailIdentity, now?: () => number }): Promise<ChannelRoom> {
-    const r = new ChannelRoom(init.stores, init.envelopes, init.history, init.mailroom, init.identity, init.now)
+  static async open (init: { stores: Stores, envelopes: EnvelopeStore, history: History, identity: MailIdentity, now?: () => number }): Promise<ChannelRoom> {
+    const r = new ChannelRoom(init.stores, init.envelopes, init.history, init.identity, init.now)
     for await (const [id, s] of init.stores.channels.iterator()) r.channels.set(id, s as ChannelState)
     return r
   }
@@ -154,8 +155,8 @@ export class ChannelRoom extends EventEmitter<ChannelEvents> {
       await this.history.save(entry)
       this.emit('post', entry)
     } else if (content.ref.length > 0) {
-      // The mailroom emits 'updated' for the changed entry (once; the node forwards it).
-      await this.mailroom.applyToRef(from, content.type, toHex(content.ref), content.text, content.emoji, now, s.id)
+      const e = await this.history.applyAction({ author: from, type: content.type, ref: toHex(content.ref), text: content.text, emoji: content.emoji, conv: s.id })
+      if (e !== undefined) this.emit('updated', e)
     }
   }
 

@@ -4,6 +4,7 @@
  * sealed box) with their delivery state.
  */
 import { put, type Stores, type BatchOp } from './db.js'
+import { ContentType } from '../mesh/content.js'
 
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'received'
 
@@ -88,4 +89,42 @@ export class History {
   }
 
   all (): IterableIterator<HistoryEntry> { return this.entries.values() }
+
+  /**
+   * Apply an edit, delete, reaction or read marker by `author` to the
+   * message `ref`; returns the changed entry (saved), or undefined when the
+   * action does not apply. `conv` is the conversation the action came in
+   * (the other party's key, or the channel id): an action about a message of
+   * another conversation is ignored, so nobody can react to, or mark,
+   * messages they were not part of. Edits and deletes only by the author.
+   */
+  async applyAction (a: { author: string, type: ContentType, ref: string, text: string, emoji: string, conv: string }): Promise<HistoryEntry | undefined> {
+    const target = this.entries.get(a.ref)
+    if (target === undefined || target.peer !== a.conv) return undefined
+    switch (a.type) {
+      case ContentType.EDIT:
+        if (target.from !== a.author || target.deleted === true) return undefined
+        target.text = a.text
+        target.edited = true
+        break
+      case ContentType.DELETE:
+        if (target.from !== a.author) return undefined
+        target.text = ''
+        target.deleted = true
+        break
+      case ContentType.REACTION:
+        target.reactions = { ...(target.reactions ?? {}) }
+        if (a.emoji === '') delete target.reactions[a.author]
+        else target.reactions[a.author] = a.emoji
+        break
+      case ContentType.READ:
+        if (target.dir !== 'out' || target.to !== a.author || target.status === 'read') return undefined
+        target.status = 'read'
+        break
+      default:
+        return undefined
+    }
+    await this.save(target)
+    return target
+  }
 }

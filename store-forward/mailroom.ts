@@ -57,6 +57,14 @@ export interface MailroomInit {
   isBlocked?: (authorHex: string) => boolean
   /** Most own envelopes waiting for their ACK; more sends fail with QuotaExceededError. @default unlimited */
   outboxMax?: number
+  /** Opens channel envelopes held here (joined channels) and takes owners' rotated keys. */
+  channels?: ChannelSink
+}
+
+/** What the mailroom hands channel envelopes and CHANNEL_KEY contents to (store-forward/channels.ts). */
+export interface ChannelSink {
+  receive: (v: ValidEnvelope) => Promise<void>
+  receiveKey: (from: string, content: Content) => Promise<boolean>
 }
 
 export interface SendOptions {
@@ -116,7 +124,7 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
       }
       ops.push(this.init.history.putOp(entry))
     } else {
-      await this.applyContentLocally(this.me, toHex(toKey), type, content, now)
+      await this.applyContentLocally(this.me, toHex(toKey), type, content)
     }
     const v: ValidEnvelope = { code: 'valid', id: signed.id, envelope: signed.envelope, body: signed.body }
     await this.init.envelopes.hold(v, signed.bytes, 'own', 0, ops)
@@ -127,49 +135,15 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
   }
 
   /** Edits, deletes and reactions I make apply to my own copy at once. */
-  private async applyContentLocally (author: string, peer: string, type: ContentType, content: ContentInit, now: number): Promise<void> {
+  private async applyContentLocally (author: string, peer: string, type: ContentType, content: ContentInit): Promise<void> {
     if (content.ref === undefined) return
-    await this.applyToRef(author, type, toHex(content.ref), content.text ?? '', content.emoji ?? '', now, peer)
+    await this.applyAction(author, type, toHex(content.ref), content.text ?? '', content.emoji ?? '', peer)
   }
 
-  /**
-   * Apply an edit, delete, reaction or read marker to the message `ref`.
-   * `conv` is the conversation the action came in (the other party's key, or
-   * the channel id): an action about a message of another conversation is
-   * ignored, so nobody can react to, or mark, messages they were not part of.
-   */
-  async applyToRef (author: string, type: ContentType, ref: string, text: string, emoji: string, now: number, conv?: string): Promise<HistoryEntry | undefined> {
-    const target = this.init.history.get(ref)
-    if (target === undefined) return undefined
-    if (conv !== undefined && target.peer !== conv) return undefined
-    switch (type) {
-      case ContentType.EDIT:
-        if (target.from !== author || target.deleted === true) return undefined
-        target.text = text
-        target.edited = true
-        break
-      case ContentType.DELETE:
-        if (target.from !== author) return undefined
-        target.text = ''
-        target.deleted = true
-        break
-      case ContentType.REACTION:
-        target.reactions = { ...(target.reactions ?? {}) }
-        if (emoji === '') delete target.reactions[author]
-        else target.reactions[author] = emoji
-        break
-      case ContentType.READ:
-        if (target.dir !== 'out' || target.to !== author) return undefined
-        if (target.status === 'read') return undefined
-        target.status = 'read'
-        break
-      default:
-        return undefined
-    }
-    void now
-    await this.init.history.save(target)
-    this.emit('updated', target)
-    return target
+  /** Apply an edit, delete, reaction or read marker to my history, and say so. */
+  private async applyAction (author: string, type: ContentType, ref: string, text: string, emoji: string, conv: string): Promise<void> {
+    const e = await this.init.history.applyAction({ author, type, ref, text, emoji, conv })
+    if (e !== undefined) this.emit('updated', e)
   }
 
   /** Receipts in progress, by subject (an envelope's id; an ACK's ref): one at a time per subject. */
@@ -209,7 +183,7 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
         return this.receiveAck(v, bytes, id, from, to, via)
       default: {
         const r = await this.hold(v, bytes, id, to, via)
-        if ((r.code === 'held' || r.code === 'refused') && (body.kind === Kind.CHANNEL || body.kind === Kind.CONTROL)) await this.channels?.receive(v)
+        if ((r.code === 'held' || r.code === 'refused') && (body.kind === Kind.CHANNEL || body.kind === Kind.CONTROL)) await this.init.channels?.receive(v)
         return r
       }
     }
@@ -225,9 +199,6 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     if (this.init.envelopes.isTombstoned(id, this.me)) return
     await this.init.envelopes.remove(id, { expires: v.body.expires, ackFrom: this.me })
   }
-
-  /** Set by node/: opens channel envelopes for joined channels and takes owners' keys. */
-  channels: { receive: (v: ValidEnvelope) => Promise<void>, receiveKey: (from: string, content: Content) => Promise<boolean> } | undefined
 
   private async hold (v: ValidEnvelope, bytes: Uint8Array, id: string, to: string, via: Via): Promise<ReceiveResult> {
     if (this.init.envelopes.has(id)) return { code: 'duplicate', fresh: false }
@@ -297,9 +268,9 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     if (entry !== undefined) {
       // shown above
     } else if (content.type === ContentType.CHANNEL_KEY) {
-      await this.channels?.receiveKey(from, content)
+      await this.init.channels?.receiveKey(from, content)
     } else if (content.ref.length > 0) {
-      await this.applyToRef(from, content.type, toHex(content.ref), content.text, content.emoji, now, from)
+      await this.applyAction(from, content.type, toHex(content.ref), content.text, content.emoji, from)
     }
     return { code: 'delivered', ack: ack.bytes, ackId: ack.id, fresh: true }
   }

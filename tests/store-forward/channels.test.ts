@@ -29,9 +29,8 @@ async function member (id: Identity, c = clock(T0), dir = tempDir()): Promise<Me
   t.teardown(async () => stores.db.close().catch(() => {}))
   const envelopes = await EnvelopeStore.open(stores, LIMITS, c.now)
   const history = await History.open(stores)
-  const mail = new Mailroom({ identity: id, stores, envelopes, outbox: await Outbox.open(stores, { now: c.now }), history, now: c.now })
-  const room = await ChannelRoom.open({ stores, envelopes, history, mailroom: mail, identity: id, now: c.now })
-  mail.channels = room
+  const room = await ChannelRoom.open({ stores, envelopes, history, identity: id, now: c.now })
+  const mail = new Mailroom({ identity: id, stores, envelopes, outbox: await Outbox.open(stores, { now: c.now }), history, now: c.now, channels: room })
   const m: Member = { id, me: toHex(id.publicKey), room, mail, history, stores, dir, rejected: [], clock: c }
   room.on('rejected', r => m.rejected.push(r.reason))
   return m
