@@ -60,10 +60,17 @@ export function topicScore () {
   })
 }
 
-/** gossipsub options for funkpost (node/ passes them to gossipsub()). */
-export function gossipOptions (extraTopics: string[] = []): Partial<GossipsubOpts> {
+/**
+ * gossipsub options for funkpost (node/ passes them to gossipsub()). The mail
+ * and announce topics get topic score parameters; channel topics come and go
+ * at run time and gossipsub fixes its topic parameters at construction, so
+ * invalid envelopes on every topic also count through the application score:
+ * minus the sender's points in funkpost's penalty record (`penalties`).
+ */
+export function gossipOptions (opts: { penalties?: Penalties } = {}): Partial<GossipsubOpts> {
   const topics: Record<string, ReturnType<typeof topicScore>> = {}
-  for (const t of [MAIL_TOPIC, ANNOUNCE_TOPIC, ...extraTopics]) topics[t] = topicScore()
+  for (const t of [MAIL_TOPIC, ANNOUNCE_TOPIC]) topics[t] = topicScore()
+  const penalties = opts.penalties
   return {
     globalSignaturePolicy: StrictNoSign,
     msgIdFn,
@@ -77,6 +84,7 @@ export function gossipOptions (extraTopics: string[] = []): Partial<GossipsubOpt
       topics,
       IPColocationFactorWeight: 0,
       behaviourPenaltyWeight: -1,
+      appSpecificScore: penalties !== undefined ? (peer: string) => -penalties.points(peer) : () => 0,
       appSpecificWeight: 1
     }),
     scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80, acceptPXThreshold: 10, opportunisticGraftThreshold: 2 }
@@ -95,7 +103,7 @@ export interface GossipRouterInit {
   isKnown?: (id: Uint8Array) => boolean
   seen?: SeenCache
   rate?: RateLimiter
-  /** Shared with the other paths (deliver, sync) that penalise peers. @default a new ledger */
+  /** Shared with gossipsub's application score and the other paths (deliver, sync) that penalise peers. @default a new ledger */
   penalties?: Penalties
   now?: () => number
   /** @default logger('funkpost:mesh:gossip') */
@@ -166,7 +174,7 @@ export class GossipRouter {
         return TopicValidatorResult.Ignore
       case 'invalid':
         this.stats.invalid[v.reason] = (this.stats.invalid[v.reason] ?? 0) + 1
-        this.penalties.add(source)
+        if (v.reason !== 'expired' && v.reason !== 'future') this.penalties.add(source)
         this.log('rejected an envelope from %s on %s: %s', source, msg.topic, v.reason)
         return TopicValidatorResult.Reject
     }

@@ -10,6 +10,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { ComponentLogger, Ed25519PrivateKey } from '@libp2p/interface'
 import { assembleTransports, privateDht, torConnectionManagerInit, type TransportInit } from '../transports/index.js'
 import { gossipOptions } from '../mesh/gossip.js'
+import type { Penalties } from '../mesh/penalties.js'
 import type { Profile } from './profiles.js'
 
 export interface FunkpostServices {
@@ -36,6 +37,8 @@ export interface Libp2pInit extends TransportInit {
    * @default 'gossipsub'
    */
   pubsub?: 'gossipsub' | 'floodsub'
+  /** funkpost's penalty record, shared with the gossip router: gossipsub's application score. */
+  penalties?: Penalties
   /** Loggers for libp2p and its services (funkpost's levelled ones). */
   logger?: ComponentLogger
 }
@@ -46,7 +49,7 @@ export async function buildLibp2p (init: Libp2pInit): Promise<FunkpostLibp2p> {
     identify: identify(),
     identifyPush: identifyPush(),
     ping: ping(),
-    pubsub: init.pubsub === 'floodsub' ? floodsub({ canRelayMessage: true }) : gossipsub(gossipOptions())
+    pubsub: init.pubsub === 'floodsub' ? floodsub({ canRelayMessage: true }) : gossipsub(gossipOptions({ penalties: init.penalties }))
   }
   if (init.dht !== false) services.dht = privateDht()
   const node = await createLibp2p({

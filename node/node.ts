@@ -14,6 +14,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { PeerId } from '@libp2p/interface'
 import { toHex, fromHex } from '../mesh/envelope.js'
 import { GossipRouter } from '../mesh/gossip.js'
+import { Penalties } from '../mesh/penalties.js'
 import { DeliverProtocol } from '../mesh/deliver.js'
 import { Directory, type DirectoryEntry } from '../mesh/announce.js'
 import { publicKeyFromId } from '../mesh/ids.js'
@@ -218,6 +219,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     const now = this.now
     const tag = this.tag
     const log = (component: string): Log => logger(`node:${component}`, tag)
+    const penalties = new Penalties({ now })
     const libp2p = await buildLibp2p({
       privateKey: await libp2pKey(this.identity),
       profile: this.profile,
@@ -232,6 +234,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       announce: this.init.announce,
       pubsub: this.init.pubsub,
       logger: componentLogger(tag),
+      penalties,
       // Dial what mDNS and bootstrap find; not every peer the DHT or an inbound connection makes known.
       onDiscovered: (p) => keeper.discovered(p.id, p.multiaddrs)
     })
@@ -241,6 +244,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       onEnvelope: (v, bytes, source) => inbound?.fromGossip(v, bytes, source),
       isBlocked: (k) => local.blocklist.has(toHex(k)),
       isKnown: (id) => this.knows(toHex(id)),
+      penalties,
       now,
       log: logger('mesh:gossip', tag)
     })

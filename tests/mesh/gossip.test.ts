@@ -8,6 +8,7 @@
 import t from 'tap'
 import crypto from 'node:crypto'
 import { GossipRouter, channelTopic, msgIdFn, gossipOptions } from '../../mesh/gossip.js'
+import { Penalties } from '../../mesh/penalties.js'
 import { SeenCache } from '../../mesh/seen.js'
 import { RateLimiter } from '../../mesh/rate-limit.js'
 import { Announce, Directory, makeAnnounce, readAnnounce, type DirectoryEntry } from '../../mesh/announce.js'
@@ -141,10 +142,15 @@ t.test('msgIdFn is the envelope id; gossipOptions score every funkpost topic', a
   t.equal(toHex(msgIdFn({ type: 'unsigned', topic: MAIL_TOPIC, data: bytes })), toHex(id))
   const garbage = new Uint8Array([0xff, 0xff, 0xff])
   t.equal(msgIdFn({ type: 'unsigned', topic: MAIL_TOPIC, data: garbage }).length, 32, 'undecodable data still gets an id')
-  const o = gossipOptions(['/x'])
-  for (const topic of [MAIL_TOPIC, ANNOUNCE_TOPIC, '/x']) {
+  const penalties = new Penalties()
+  const o = gossipOptions({ penalties })
+  for (const topic of [MAIL_TOPIC, ANNOUNCE_TOPIC]) {
     t.ok((o.scoreParams?.topics?.[topic]?.invalidMessageDeliveriesWeight ?? 0) < 0, `${topic}: invalid deliveries are penalised`)
   }
+  // Channel topics come and go: their invalid envelopes count through the application score.
+  t.equal(o.scoreParams?.appSpecificScore?.('peer-a'), 0, 'no penalty, no application score')
+  penalties.add('peer-a')
+  t.ok((o.scoreParams?.appSpecificScore?.('peer-a') ?? 0) < -80, 'one invalid envelope takes a peer below the graylist threshold through the application score')
   t.ok((o.maxInboundDataLength ?? 0) > 4 * MAX_ENVELOPE_BYTES, 'a gossip frame holds several envelopes, so an oversize one reaches the validator')
 })
 
