@@ -10,6 +10,7 @@ import readline from 'node:readline'
 import { ControlClient, probe, socketPath } from '../node/control.js'
 import { runDaemon, type RunOptions } from '../node/daemon.js'
 import { STATUS_MARK } from './commands/mail.js'
+import { configureLogging } from '../transports/log.js'
 
 export interface ChatMessage {
   id: string
@@ -56,7 +57,9 @@ export async function runChat (opts: RunOptions & { with?: string, json?: boolea
   const out = (s: string): void => { process.stdout.write(s + '\n') }
   let stopEmbedded: (() => Promise<void>) | undefined
   if (!await probe(socketPath(opts.home))) {
-    const d = await runDaemon({ ...opts, autoInit: true })
+    // The embedded node logs errors only: info lines would scroll through the conversation.
+    configureLogging({ level: 'error' })
+    const d = await runDaemon({ ...opts, autoInit: true, keepLogging: true })
     stopEmbedded = d.stop
     out(`started a node on ${opts.home} (id ${d.node.id})`)
   }

@@ -10,8 +10,8 @@ import { FunkpostNode } from '../node/node.js'
 import { loadIdentity } from '../node/identity.js'
 import { makeContext } from '../node/api.js'
 import { allHandlers as handlers } from '../node/handlers.js'
-import { readConfig } from '../node/config.js'
-import { DaemonRunningError } from '../node/errors.js'
+import { resolveSettings } from '../node/settings.js'
+import { DaemonRunningError, NoDaemonError } from '../node/errors.js'
 
 export type Call = <T = any>(method: string, params?: Record<string, unknown>) => Promise<T> // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -31,13 +31,14 @@ export async function openApi (home: string): Promise<Api> {
   const daemon = await daemonApi(home)
   if (daemon !== undefined) return daemon
   const identity = loadIdentity(home)
-  const name = readConfig(home).name ?? ''
+  // The same profile and name as the daemon would use (config.json, FUNKPOST_*): quotas and the outbox cap apply offline too.
+  const { name, profile, quotaBytes } = resolveSettings(home, {})
   let node: FunkpostNode
   // LevelDB allows one process per store: another offline command, or a daemon
   // between opening its store and its socket, holds it for a moment. Wait, bounded.
   const deadline = Date.now() + LOCKED_WAIT_MS
   for (let attempt = 0; ; attempt++) {
-    node = new FunkpostNode({ home, identity, name, listen: [] })
+    node = new FunkpostNode({ home, identity, name, profile, quotaBytes, listen: [] })
     try {
       await node.start({ network: false })
       break
@@ -71,4 +72,23 @@ export async function withApi<T> (home: string, fn: (api: Api) => Promise<T>): P
   } finally {
     await api.close()
   }
+}
+
+/** Ask the daemon of `home` to stop, and wait (bounded) until its socket is gone. */
+export async function stopDaemon (home: string, timeoutMs: number): Promise<{ id: string }> {
+  const file = socketPath(home)
+  if (!fs.existsSync(file) || !await probe(file)) throw new NoDaemonError(`no funkpost node is running for ${home}`)
+  const client = await ControlClient.connect(home)
+  let r: { id: string }
+  try {
+    r = await client.call<{ id: string }>('stop')
+  } finally {
+    client.close()
+  }
+  const deadline = Date.now() + timeoutMs
+  while (fs.existsSync(file) && await probe(file, 200)) {
+    if (Date.now() > deadline) throw new DaemonRunningError(`the node for ${home} did not stop within ${Math.round(timeoutMs / 1000)} s`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  return r
 }

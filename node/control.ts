@@ -33,13 +33,24 @@ export function probe (file: string, timeoutMs = 1000): Promise<boolean> {
 
 type Extra = Record<string, (ctx: ApiContext, params: Record<string, unknown>) => Promise<unknown>>
 
+/**
+ * Serves the control API on the socket. The socket opens before the node's
+ * store does (a daemon that is still starting already owns its home: a
+ * command run at that moment talks to it instead of opening the store
+ * itself); requests wait until `ctx` resolves, and fail with the start-up
+ * error if it rejects.
+ */
 export class ControlServer {
   private server: net.Server | undefined
   private readonly clients = new Set<net.Socket>()
+  private readonly ready: Promise<ApiContext>
   readonly file: string
 
-  constructor (private readonly ctx: ApiContext, home: string, private readonly extra: Extra = {}) {
+  constructor (ctx: ApiContext | Promise<ApiContext>, home: string, private readonly extra: Extra = {}) {
     this.file = socketPath(home)
+    this.ready = Promise.resolve(ctx)
+    // Handled where requests await it; this keeps an early rejection from being reported as unhandled.
+    this.ready.catch(() => {})
   }
 
   async start (): Promise<void> {
@@ -59,12 +70,17 @@ export class ControlServer {
     }
     fs.chmodSync(this.file, 0o600)
     this.server = server
-    const node = this.ctx.node
-    const row = (e: HistoryEntry): Record<string, unknown> => messageRow(this.ctx, e)
+    this.ready.then(ctx => this.forward(ctx), () => {})
+  }
+
+  /** Node events to subscribers, once the node is up. */
+  private forward (ctx: ApiContext): void {
+    const node = ctx.node
+    const row = (e: HistoryEntry): Record<string, unknown> => messageRow(ctx, e)
     node.on('message', e => this.broadcast('message', row(e)))
     node.on('delivered', e => this.broadcast('delivered', row(e)))
     node.on('updated', e => this.broadcast('updated', row(e)))
-    node.on('typing', e => this.broadcast('typing', { from: this.ctx.contacts.label(e.from) }))
+    node.on('typing', e => this.broadcast('typing', { from: ctx.contacts.label(e.from) }))
     node.on('peer:join', e => this.broadcast('peer:join', e))
     node.on('peer:leave', e => this.broadcast('peer:leave', e))
     node.on('outbox', e => this.broadcast('outbox', e))
@@ -73,7 +89,11 @@ export class ControlServer {
   async stop (): Promise<void> {
     for (const c of this.clients) c.destroy()
     await new Promise<void>(resolve => this.server !== undefined ? this.server.close(() => resolve()) : resolve())
-    try { fs.unlinkSync(this.file) } catch {}
+    try {
+      fs.unlinkSync(this.file)
+    } catch {
+      // Already gone (removed by hand, or a second stop): nothing to clean up.
+    }
   }
 
   private readonly subscribers = new Set<net.Socket>()
@@ -116,14 +136,15 @@ export class ControlServer {
       sock.write(JSON.stringify({ id, result: { subscribed: true } }) + '\n')
       return
     }
-    const h = this.extra[method] ?? handlers[method]
+    // Own properties only: a method named `constructor` or `__proto__` is unknown, not Object.prototype's.
+    const h = Object.hasOwn(this.extra, method) ? this.extra[method] : Object.hasOwn(handlers, method) ? handlers[method] : undefined
     if (h === undefined) {
       sock.write(JSON.stringify({ id, error: { name: 'UnknownMethod', message: `unknown method ${method}` } }) + '\n')
       return
     }
     try {
       const params = (req.params !== null && typeof req.params === 'object') ? req.params as Record<string, unknown> : {}
-      const result = await h(this.ctx, params)
+      const result = await h(await this.ready, params)
       if (!sock.destroyed) sock.write(JSON.stringify({ id, result: result ?? null }) + '\n')
     } catch (err) {
       const e = err as Error

@@ -64,3 +64,8 @@ export class NotStartedError extends Error {
   static override readonly name = 'NotStartedError'
   override readonly name = 'NotStartedError'
 }
+
+export class ListenError extends Error {
+  static override readonly name = 'ListenError'
+  override readonly name = 'ListenError'
+}

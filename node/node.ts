@@ -199,7 +199,8 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       const blocklist = await Blocklist.open(stores.blocklist, now)
       const channels = await ChannelRoom.open({ stores, envelopes, history, identity: this.identity, now })
       const mailroom = new Mailroom({
-        identity: this.identity, stores, envelopes, outbox, history, now, channels, isBlocked: (k) => blocklist.has(k)
+        identity: this.identity, stores, envelopes, outbox, history, now, channels, isBlocked: (k) => blocklist.has(k),
+        outboxMax: this.profile.outboxMax
       })
       mailroom.on('message', e => this.emit('message', e))
       mailroom.on('delivered', e => this.emit('delivered', e))

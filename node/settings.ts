@@ -1,26 +1,17 @@
 /**
  * Settings of a node, from (highest first) flags, FUNKPOST_* environment
- * variables, $FUNKPOST_HOME/config.json, and the profile's defaults.
+ * variables, $FUNKPOST_HOME/config.json, and the defaults — every one
+ * described once in node/settings-schema.ts.
  */
 import { readConfig } from './config.js'
-import { DEFAULT_LISTEN, DEFAULT_PORT, PROFILES, DEFAULT_PROFILE, type ProfileName } from './profiles.js'
+import { DEFAULT_LISTEN, DEFAULT_PORT, DEFAULT_PROFILE, type ProfileName } from './profiles.js'
 import { ConfigError } from './errors.js'
-import { parseHostPort, checkMultiaddr } from '../transports/index.js'
+import { parseHostPort } from '../transports/index.js'
+import type { LogFormat, LogLevel } from '../transports/log.js'
+import { fromEnv, problemWith, spec, SETTING_KEYS, type SettingValues } from './settings-schema.js'
 
-export interface StartFlags {
-  name?: string
-  listen?: string[]
-  bootstrap?: string[]
-  mdns?: boolean
-  dht?: boolean
-  profile?: string
-  quotaMb?: number
-  torSocks?: string
-  onlyTor?: boolean
-  bridge?: string[]
-  onionDir?: string
-  onionPort?: number
-}
+/** Flags of `start`/`chat` as the CLI passes them (config.json names). */
+export type StartFlags = SettingValues
 
 export interface Settings {
   name: string
@@ -35,55 +26,59 @@ export interface Settings {
   bridges: string[]
   onionDir: string
   onionPort: number
+  logLevel: LogLevel
+  logFormat: LogFormat
+  sweepMs?: number
 }
 
 /** Default folder tor writes the onion service's hostname to (`funkpost tor setup`). */
 export const DEFAULT_ONION_DIR = '/var/lib/tor/funkpost'
 
-function list (env: string | undefined): string[] | undefined {
-  if (env === undefined || env.trim() === '') return undefined
-  return env.split(/[,\s]+/).filter(Boolean)
-}
-
-function bool (env: string | undefined): boolean | undefined {
-  if (env === undefined || env === '') return undefined
-  if (/^(1|true|yes|on)$/i.test(env)) return true
-  if (/^(0|false|no|off)$/i.test(env)) return false
-  throw new ConfigError(`"${env}" is not a yes/no value (use 1 or 0)`)
+/** The values of every source, merged by precedence (flags first); each checked against the schema. */
+export function mergedValues (home: string, flags: StartFlags, env: NodeJS.ProcessEnv = process.env): SettingValues {
+  let fromEnvironment: SettingValues
+  try {
+    fromEnvironment = fromEnv(env)
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+  const file = readConfig(home)
+  const out: Record<string, unknown> = {}
+  for (const key of SETTING_KEYS) {
+    const flag = flags[key]
+    if (flag !== undefined) {
+      const problem = problemWith(key, flag, `--${spec(key).flag ?? key}`)
+      if (problem !== undefined) throw new ConfigError(problem)
+    }
+    const v = flag ?? fromEnvironment[key] ?? file[key]
+    if (v !== undefined) out[key] = v
+  }
+  return out as SettingValues
 }
 
 export function resolveSettings (home: string, flags: StartFlags, env: NodeJS.ProcessEnv = process.env): Settings {
-  const file = readConfig(home)
-  const profile = (flags.profile ?? env.FUNKPOST_PROFILE ?? file.profile ?? DEFAULT_PROFILE) as ProfileName
-  if (!(profile in PROFILES)) throw new ConfigError(`unknown profile "${profile}": use router or laptop`)
-  const quotaMb = flags.quotaMb ?? (env.FUNKPOST_QUOTA_MB !== undefined ? Number(env.FUNKPOST_QUOTA_MB) : undefined)
-  if (quotaMb !== undefined && !(quotaMb > 0 && quotaMb < 1e6)) throw new ConfigError(`--quota-mb must be a positive number of MiB, not ${quotaMb}`)
-  const torSocksText = flags.torSocks ?? env.FUNKPOST_TOR_SOCKS ?? file.torSocks
-  const onlyTor = flags.onlyTor ?? bool(env.FUNKPOST_ONLY_TOR) ?? file.onlyTor ?? false
-  if (onlyTor && torSocksText === undefined) throw new ConfigError('--only-tor needs --tor-socks HOST:PORT (the SOCKS port of a local tor, usually 127.0.0.1:9050)')
-  let listen = flags.listen ?? list(env.FUNKPOST_LISTEN) ?? file.listen ?? DEFAULT_LISTEN
+  const v = mergedValues(home, flags, env)
+  const profile = (v.profile ?? DEFAULT_PROFILE) as ProfileName
+  const onlyTor = v.onlyTor ?? false
+  if (onlyTor && v.torSocks === undefined) throw new ConfigError('--only-tor needs --tor-socks HOST:PORT (the SOCKS port of a local tor, usually 127.0.0.1:9050)')
   // With --only-tor nothing listens on the clear net: only the loopback port the onion service forwards to.
-  if (onlyTor && flags.listen === undefined) listen = [`/ip4/127.0.0.1/tcp/${DEFAULT_PORT}`]
-  const bootstrap = flags.bootstrap ?? list(env.FUNKPOST_BOOTSTRAP) ?? file.bootstrap ?? []
-  const bridges = flags.bridge ?? list(env.FUNKPOST_BRIDGES) ?? file.bridges ?? []
-  for (const a of [...listen, ...bootstrap, ...bridges]) {
-    try { checkMultiaddr(a) } catch (err) { throw new ConfigError((err as Error).message) }
-  }
-  let torSocks
-  try { torSocks = torSocksText !== undefined ? parseHostPort(torSocksText) : undefined } catch (err) { throw new ConfigError((err as Error).message) }
+  const listen = v.listen ?? (onlyTor ? [`/ip4/127.0.0.1/tcp/${DEFAULT_PORT}`] : DEFAULT_LISTEN)
   return {
-    name: flags.name ?? env.FUNKPOST_NAME ?? file.name ?? '',
+    name: v.name ?? '',
     listen,
-    bootstrap,
-    mdns: onlyTor ? false : (flags.mdns ?? bool(env.FUNKPOST_MDNS) ?? file.mdns ?? true),
-    dht: flags.dht ?? bool(env.FUNKPOST_DHT) ?? file.dht ?? true,
+    bootstrap: v.bootstrap ?? [],
+    mdns: onlyTor ? false : (v.mdns ?? true),
+    dht: v.dht ?? true,
     profile,
-    quotaBytes: quotaMb !== undefined ? Math.round(quotaMb * 1024 * 1024) : undefined,
-    torSocks,
+    quotaBytes: v.quotaMb !== undefined ? Math.round(v.quotaMb * 1024 * 1024) : undefined,
+    torSocks: v.torSocks !== undefined ? parseHostPort(v.torSocks) : undefined,
     onlyTor,
-    bridges,
-    onionDir: flags.onionDir ?? env.FUNKPOST_ONION_DIR ?? DEFAULT_ONION_DIR,
-    onionPort: flags.onionPort ?? onionPortFor(listen)
+    bridges: v.bridges ?? [],
+    onionDir: v.onionDir ?? DEFAULT_ONION_DIR,
+    onionPort: onionPortFor(listen),
+    logLevel: (v.logLevel ?? 'info') as LogLevel,
+    logFormat: (v.logFormat ?? 'text') as LogFormat,
+    sweepMs: v.sweepMs
   }
 }
 

@@ -52,6 +52,7 @@ const MAX_MEMBERS = 1000
 export class ChannelRoom extends EventEmitter<ChannelEvents> {
   private readonly channels = new Map<string, ChannelState>()
   private readonly now: () => number
+  private lastCreated = 0
 
   private constructor (
     private readonly stores: Stores,
@@ -197,7 +198,9 @@ export class ChannelRoom extends EventEmitter<ChannelEvents> {
     if (s.removed[this.me] !== undefined) throw new Error(`you were removed from ${s.name} by its owner`)
     const key = s.keys[String(s.epoch)]
     if (key === undefined) throw new Error(`no key for ${s.name} yet (waiting for the owner's new key)`)
-    const now = this.now()
+    // Strictly increasing: two posts in the same millisecond keep their order.
+    const now = Math.max(this.now(), this.lastCreated + 1)
+    this.lastCreated = now
     const lifetime = s.lifetimeMs > 0 ? s.lifetimeMs : DEFAULT_LIFETIME_MS
     const signed = makePost({
       seed: this.identity.seed, from: this.identity.publicKey, channelId: fromHex(s.id), key: fromHex(key), epoch: s.epoch,

@@ -86,6 +86,7 @@ export interface MailroomEvents {
 export class Mailroom extends EventEmitter<MailroomEvents> {
   readonly me: string
   private readonly now: () => number
+  private lastCreated = 0
 
   constructor (private readonly init: MailroomInit) {
     super()
@@ -103,7 +104,9 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     if (this.init.outbox.size >= max) {
       throw new QuotaExceededError(`the outbox is full (${max} undelivered messages); wait for deliveries, or discard with \`funkpost outbox clear\``)
     }
-    const now = this.now()
+    // Strictly increasing: two messages sent in the same millisecond keep their order (outbox, history, the peer's view).
+    const now = Math.max(this.now(), this.lastCreated + 1)
+    this.lastCreated = now
     const priority = opts.priority ?? (content.type === ContentType.TYPING ? Priority.LOW : Priority.NORMAL)
     const lifetime = Math.min(opts.lifetimeMs ?? DEFAULT_LIFETIME_MS, MAX_LIFETIME_MS)
     const header = { from: this.init.identity.publicKey, to: toKey, created: now, expires: now + lifetime }

@@ -29,7 +29,7 @@ export interface Log extends Logger {
 export interface LogLine { time: string, level: LogLevel, component: string, msg: string }
 
 export interface LoggingInit {
-  /** @default 'info' */
+  /** @default 'warn' until configured (a daemon sets its --log-level, default info) */
   level?: LogLevel
   /** @default 'text' */
   format?: LogFormat
@@ -58,7 +58,7 @@ function patternsOf (spec: string | undefined): RegExp[] {
 
 const stderrSink = (line: string): void => { process.stderr.write(line + '\n') }
 
-const state: State = { level: 'info', format: 'text', sink: stderrSink, patterns: patternsOf(process.env.DEBUG), epoch: 0 }
+const state: State = { level: 'warn', format: 'text', sink: stderrSink, patterns: patternsOf(process.env.DEBUG), epoch: 0 }
 
 export function isLogLevel (s: string): s is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(s)
@@ -120,7 +120,7 @@ function emit (level: LogLevel, component: string, formatter: unknown, args: unk
 /** A named logger. Names are `funkpost:<layer>:<component>[:<node>]`. */
 export function logger (name: string): Log {
   let epoch = -1
-  let allowed = RANK.info
+  let allowed = RANK.warn
   const mine = name.startsWith('funkpost:')
   const refresh = (): void => {
     if (epoch === state.epoch) return

@@ -3,16 +3,13 @@ import type { Argv } from 'yargs'
 import { resolveHome } from '../../node/home.js'
 import { runChat } from '../chat.js'
 import { startOptions } from './node.js'
+import { fromFlags } from '../../node/settings-schema.js'
 import type { GlobalArgs } from './identity.js'
 
 export function chatCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
   return y.command('chat [contact]', 'interactive chat; starts a node on this home if none is running (first run creates your id)',
     (a) => startOptions(a).positional('contact', { type: 'string', describe: 'contact name or id to talk to (NAME)' }),
     async (argv) => {
-      await runChat({
-        home: resolveHome(argv.home), with: argv.contact, name: argv.name,
-        listen: argv.listen, bootstrap: argv.bootstrap, mdns: argv.mdns, dht: argv.dht, profile: argv.profile,
-        quotaMb: argv['quota-mb'], torSocks: argv['tor-socks'], onlyTor: argv['only-tor'], bridge: argv.bridge, onionDir: argv['onion-dir']
-      })
+      await runChat({ home: resolveHome(argv.home), with: argv.contact, ...fromFlags(argv) })
     })
 }

@@ -3,22 +3,14 @@ import type { Argv } from 'yargs'
 import { resolveHome } from '../../node/home.js'
 import { runDaemon, stopOnSignals } from '../../node/daemon.js'
 import { makeOut } from '../output.js'
-import { withApi } from '../client.js'
+import { logger } from '../../node/log.js'
+import { yargsOptions, fromFlags } from '../../node/settings-schema.js'
+import { withApi, stopDaemon } from '../client.js'
 import type { GlobalArgs } from './identity.js'
 
-export function startOptions<T> (a: Argv<T>) {
-  return a
-    .option('name', { type: 'string', describe: 'name announced to others (saved by `init --name`)' })
-    .option('listen', { type: 'string', array: true, describe: 'multiaddr to listen on (repeat); default /ip4/0.0.0.0/tcp/7337 and /ip6/::/tcp/7337' })
-    .option('bootstrap', { type: 'string', array: true, describe: 'multiaddr of a peer to connect to and keep connected (repeat)' })
-    .option('mdns', { type: 'boolean', describe: 'find peers on the LAN by mDNS (--no-mdns to turn off)' })
-    .option('dht', { type: 'boolean', describe: 'join the private funkpost DHT to find peers by id (--no-dht to turn off)' })
-    .option('profile', { choices: ['router', 'laptop'] as const, describe: 'resource profile: quotas and connection limits (default laptop)' })
-    .option('quota-mb', { type: 'number', describe: 'custody quota in MiB (mail held for others); overrides the profile' })
-    .option('tor-socks', { type: 'string', describe: 'SOCKS5 port of a local tor, HOST:PORT (e.g. 127.0.0.1:9050): dial /onion3 addresses' })
-    .option('only-tor', { type: 'boolean', describe: 'every outbound connection through Tor; no clear-net dials, no mDNS' })
-    .option('bridge', { type: 'string', array: true, describe: 'multiaddr of a peer on another island to keep connected, e.g. /onion3/…:7337/p2p/ID (repeat)' })
-    .option('onion-dir', { type: 'string', describe: 'tor HiddenServiceDir whose hostname file holds this node\'s onion (default /var/lib/tor/funkpost)' })
+/** The flags of `start` and `chat`: one per setting (node/settings-schema.ts). */
+export function startOptions<T> (a: Argv<T>): Argv<T> {
+  return a.options(yargsOptions()) as unknown as Argv<T>
 }
 
 export function nodeCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
@@ -27,16 +19,21 @@ export function nodeCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
       (a) => startOptions(a).example('$0 start --profile router --bootstrap /ip4/10.0.0.1/tcp/7337/p2p/12D3KooW…', ''),
       async (argv) => {
         const home = resolveHome(argv.home)
-        const log = (s: string): void => { process.stdout.write(`${new Date().toISOString()} ${s}\n`) }
-        const d = await runDaemon({
-          home, name: argv.name, listen: argv.listen, bootstrap: argv.bootstrap, mdns: argv.mdns, dht: argv.dht,
-          profile: argv.profile, quotaMb: argv['quota-mb'], torSocks: argv['tor-socks'], onlyTor: argv['only-tor'],
-          bridge: argv.bridge, onionDir: argv['onion-dir'], log
-        })
-        d.node.on('peer:join', e => log(`peer joined ${e.id}`))
-        d.node.on('peer:leave', e => log(`peer left ${e.id}`))
-        stopOnSignals(d.stop, log)
-        await new Promise(() => {}) // runs until a signal
+        // A daemon's log is its standard output (procd and systemd collect it); errors that end it go to stderr.
+        const d = await runDaemon({ home, ...fromFlags(argv), logSink: (line) => { process.stdout.write(line + '\n') } })
+        const log = logger('node:daemon')
+        d.node.on('peer:join', e => log.info('peer joined %s', e.id))
+        d.node.on('peer:leave', e => log.info('peer left %s', e.id))
+        stopOnSignals(d.stop)
+        await d.stopped // until a signal or `funkpost stop`
+        process.exit(0)
+      })
+    .command('stop', 'stop the node running for this home (clean shutdown through its control socket)',
+      (a) => a.option('timeout', { type: 'number', default: 20, describe: 'seconds to wait for it to finish' }),
+      async (argv) => {
+        const home = resolveHome(argv.home)
+        const r = await stopDaemon(home, argv.timeout * 1000)
+        makeOut(argv.json === true).print({ stopped: true, id: r.id }, () => `stopped ${r.id}`)
       })
     .command('status', 'this node: id, addresses, peers, custody and outbox',
       (a) => a,

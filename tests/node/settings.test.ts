@@ -38,7 +38,10 @@ t.test('defaults with no flags, no environment and no config.json', async t => {
     onlyTor: false,
     bridges: [],
     onionDir: DEFAULT_ONION_DIR,
-    onionPort: DEFAULT_PORT
+    onionPort: DEFAULT_PORT,
+    logLevel: 'info',
+    logFormat: 'text',
+    sweepMs: undefined
   })
 })
 
@@ -48,7 +51,7 @@ t.test('each field: flag beats environment beats config.json beats default', asy
     FUNKPOST_NAME: 'env', FUNKPOST_LISTEN: `${B},${D}`, FUNKPOST_BOOTSTRAP: `${B} ${D}`, FUNKPOST_MDNS: '0', FUNKPOST_DHT: 'no',
     FUNKPOST_PROFILE: 'router', FUNKPOST_QUOTA_MB: '2', FUNKPOST_TOR_SOCKS: '127.0.0.1:9002', FUNKPOST_BRIDGES: B, FUNKPOST_ONION_DIR: '/env/onion'
   }
-  const flags = { name: 'flag', listen: [A], bootstrap: [A], mdns: true, dht: true, profile: 'laptop', quotaMb: 1, torSocks: '127.0.0.1:9001', bridge: [A], onionDir: '/flag/onion' }
+  const flags = { name: 'flag', listen: [A], bootstrap: [A], mdns: true, dht: true, profile: 'laptop', quotaMb: 1, torSocks: '127.0.0.1:9001', bridges: [A], onionDir: '/flag/onion' }
   const h = home(t, config)
 
   const fromFlags = resolveSettings(h, flags, env)
@@ -105,12 +108,12 @@ t.test('--only-tor: needs a SOCKS port, turns mDNS off, listens on loopback only
 
 t.test('bad values are ConfigErrors that say what to use', async t => {
   const h = home(t)
-  t.throws(() => resolveSettings(h, { profile: 'bogus' }, {}), { name: 'ConfigError', message: 'unknown profile "bogus": use router or laptop' })
-  t.throws(() => resolveSettings(h, {}, { FUNKPOST_PROFILE: 'tiny' }), { name: 'ConfigError', message: /unknown profile "tiny"/ })
-  t.throws(() => resolveSettings(h, { quotaMb: 0 }, {}), { name: 'ConfigError', message: /--quota-mb must be a positive number of MiB/ })
+  t.throws(() => resolveSettings(h, { profile: 'bogus' }, {}), { name: 'ConfigError', message: '--profile must be one of router, laptop, not "bogus"' })
+  t.throws(() => resolveSettings(h, {}, { FUNKPOST_PROFILE: 'tiny' }), { name: 'ConfigError', message: 'FUNKPOST_PROFILE must be one of router, laptop, not "tiny"' })
+  t.throws(() => resolveSettings(h, { quotaMb: 0 }, {}), { name: 'ConfigError', message: '--quota-mb: use a positive number of MiB' })
   t.throws(() => resolveSettings(h, { quotaMb: -5 }, {}), ConfigError)
   t.throws(() => resolveSettings(h, {}, { FUNKPOST_QUOTA_MB: 'lots' }), ConfigError)
-  t.throws(() => resolveSettings(h, {}, { FUNKPOST_MDNS: 'maybe' }), { name: 'ConfigError', message: '"maybe" is not a yes/no value (use 1 or 0)' })
+  t.throws(() => resolveSettings(h, {}, { FUNKPOST_MDNS: 'maybe' }), { name: 'ConfigError', message: 'FUNKPOST_MDNS must be yes or no (1/0, true/false, on/off), not "maybe"' })
   t.throws(() => resolveSettings(h, { listen: ['garbage'] }, {}), { name: 'ConfigError', message: /"garbage" is not a multiaddr/ })
   t.throws(() => resolveSettings(h, { bootstrap: ['/ip4/300.0.0.1/tcp/1'] }, {}), { name: 'ConfigError', message: /is not a multiaddr/ })
   t.throws(() => resolveSettings(h, {}, { FUNKPOST_BRIDGES: 'nope' }), ConfigError, 'bridges are checked too')

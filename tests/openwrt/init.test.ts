@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_LISTEN, PROFILES } from '../../node/profiles.js'
+import { uciTable } from '../../node/settings-schema.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const INIT = join(ROOT, 'openwrt/funkpost/files/funkpost.init')
@@ -99,8 +100,8 @@ function instance (calls: Call[]): { command: string[], env: Record<string, stri
   return { command, env, params }
 }
 
-const head = (home: string, profile = 'router'): string[] =>
-  [NODE_STUB, '--max-old-space-size=64', `--import=${LIB}/polyfill.mjs`, `${LIB}/funkpost.mjs`, 'start', '--home', home, '--profile', profile]
+const head = (home: string, heap = 64): string[] =>
+  [NODE_STUB, `--max-old-space-size=${heap}`, `--import=${LIB}/polyfill.mjs`, `${LIB}/funkpost.mjs`, 'start', '--home', home]
 const quotaMb = PROFILES.router.custodyBytes / 2 ** 20
 const listenFlags = DEFAULT_LISTEN.flatMap(a => ['--listen', a])
 
@@ -135,7 +136,12 @@ t.test('shipped UCI file parses and equals the router profile', async t => {
   t.same(main?.lists, { listen: DEFAULT_LISTEN })
   // Every option the init script reads is in the file (set or commented), and the reverse.
   const init = readFileSync(INIT, 'utf8')
-  const read = new Set([...init.matchAll(/(?:config_get(?:_bool)? \w+|config_list_foreach) main (\w+)/g)].map(m => m[1]))
+  const table = /FUNKPOST_FLAGS='([^']*)'/.exec(init)?.[1].split('\n') ?? []
+  t.same(table, uciTable(), 'the init script maps UCI options to flags by the settings schema\'s table')
+  const read = new Set([
+    ...[...init.matchAll(/(?:config_get(?:_bool)? \w+|config_list_foreach) main (\w+)/g)].map(m => m[1]),
+    ...table.map(l => l.split(' ')[0])
+  ])
   const documented = new Set([...SHIPPED.matchAll(/^\s*#?(?:option|list) (\w+) /gm)].map(m => m[1]))
   t.same([...documented].sort(), [...read].sort(), 'options read by the init script = options in the UCI file')
   t.throws(() => parseUci("config funkpost 'main\n"), /unbalanced/, 'the parser rejects broken quoting')
@@ -162,7 +168,7 @@ t.test('shipped config: identity once, router defaults', { skip }, async t => {
   t.ok(fns.indexOf('node') < fns.indexOf('chown') && fns.indexOf('chown') < fns.indexOf('procd_open_instance'), 'init, chown, then the instance')
   t.same(first.calls.find(c => c.fn === 'chown')?.args, ['-R', 'funkpost', home])
   const inst = instance(first.calls)
-  t.same(inst?.command, [...head(home), ...listenFlags, '--quota-mb', '32'], 'command line')
+  t.same(inst?.command, [...head(home), '--profile', 'router', '--quota-mb', '32', ...listenFlags, '--mdns', '--dht'], 'command line')
   assertProcd(t, inst, home)
   assertService(t, first)
   t.same(first.calls.find(c => c.fn === 'start_service_rc')?.args, ['0'])
@@ -183,7 +189,7 @@ t.test('disabled: nothing started', { skip }, async t => {
 t.test('two bootstrap peers: two flags in order', { skip }, async t => {
   const peers = ['/ip4/10.0.0.1/tcp/7337/p2p/12D3KooWA', '/dns4/node.example/tcp/7337/p2p/12D3KooWB']
   const run = runInit(t, home => uci({ enabled: '1', data_dir: home, bootstrap: peers }))
-  t.same(instance(run.calls)?.command, [...head(run.home), '--bootstrap', peers[0] ?? '', '--bootstrap', peers[1] ?? ''])
+  t.same(instance(run.calls)?.command, [...head(run.home), '--profile', 'router', '--bootstrap', peers[0] ?? '', '--bootstrap', peers[1] ?? ''])
   assertProcd(t, instance(run.calls), run.home)
 })
 
@@ -198,8 +204,8 @@ t.test('tor: socks, only_tor and bridges become flags; the onion hostname is cop
   })
   const inst = instance(run.calls)
   t.same(inst?.command, [
-    ...head(run.home), '--listen', '/ip4/127.0.0.1/tcp/7337',
-    '--tor-socks', '127.0.0.1:9050', '--only-tor', '--bridge', bridges[0] ?? '', '--bridge', bridges[1] ?? ''
+    ...head(run.home), '--profile', 'router', '--listen', '/ip4/127.0.0.1/tcp/7337',
+    '--bridge', bridges[0] ?? '', '--bridge', bridges[1] ?? '', '--tor-socks', '127.0.0.1:9050', '--only-tor'
   ])
   t.same(inst?.env, { FUNKPOST_HOME: run.home, LIBC: 'musl', FUNKPOST_ONION_DIR: join(run.home, 'onion') })
   t.equal(readFileSync(join(run.home, 'onion', 'hostname'), 'utf8'), onion, 'hostname copied where the node can read it')
@@ -215,8 +221,7 @@ t.test('laptop profile, name, no mDNS/DHT, debug, own heap and user', { skip }, 
   const run = runInit(t, home => uci({ enabled: 'yes', data_dir: home, profile: 'laptop', name: 'Kiez Node', mdns: '0', dht: 'off', debug: 'funkpost:*', max_heap_mb: '96', user: 'mesh' }))
   const inst = instance(run.calls)
   t.same(inst?.command, [
-    NODE_STUB, '--max-old-space-size=96', `--import=${LIB}/polyfill.mjs`, `${LIB}/funkpost.mjs`, 'start', '--home', run.home, '--profile', 'laptop',
-    '--name', 'Kiez Node', '--no-mdns', '--no-dht'
+    ...head(run.home, 96), '--name', 'Kiez Node', '--profile', 'laptop', '--no-mdns', '--no-dht'
   ], 'no --quota-mb: the laptop profile keeps its own')
   t.same(inst?.env, { FUNKPOST_HOME: run.home, LIBC: 'musl', DEBUG: 'funkpost:*' })
   t.same(inst?.params.user, ['mesh'])
