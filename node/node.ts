@@ -311,8 +311,9 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   private async sweep (local: Local): Promise<void> {
     const gone = await local.envelopes.sweep()
     const expired = await local.mailroom.expireHistory()
+    const acks = await local.mailroom.expireAcks()
     for (const e of local.outbox.stale()) await this.dropOutbox(e.id)
-    if (gone + expired > 0) this.log('swept %d expired envelopes, %d disappearing messages', gone, expired)
+    if (gone + expired + acks > 0) this.log('swept %d expired envelopes, %d disappearing messages, %d receipt rows', gone, expired, acks)
   }
 
   async stop (): Promise<void> {

@@ -19,7 +19,7 @@ import type { EnvelopeStore } from './envelopes.js'
 import type { Outbox } from './outbox.js'
 import type { History, HistoryEntry } from './history.js'
 import type { BatchOp, Stores } from './db.js'
-import { put } from './db.js'
+import { put, del } from './db.js'
 import { QuotaExceededError } from './errors.js'
 
 export interface MailIdentity {
@@ -33,6 +33,17 @@ export interface MailIdentity {
 const UNKNOWN_CONTENT = 'UNKNOWN' as unknown as ContentType
 
 export type Via = 'gossip' | 'deliver' | 'sync' | 'local'
+
+/** kv rows `ack:<id>` → { ack: ACK id, expires }: the ACK sent for a non-text receipt, for repeats of it. */
+const ACK_PREFIX = 'ack:'
+const ACK_PREFIX_END = 'ack;'
+/** ACK ids kept in memory in front of those rows. */
+const ACK_CACHE_MAX = 1000
+
+function ackOf (row: unknown): string | undefined {
+  if (typeof row === 'string') return row
+  return (row as { ack?: string } | undefined)?.ack
+}
 
 export type ReceiveCode = 'delivered' | 'duplicate' | 'held' | 'acked' | 'tombstoned' | 'refused' | 'undecryptable' | 'blocked' | 'ignored'
 
@@ -215,7 +226,7 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
   private async receiveMine (v: ValidEnvelope, id: string, from: string): Promise<ReceiveResult> {
     const known = this.init.history.get(id)
     if (known !== undefined || this.init.envelopes.isTombstoned(id, this.me)) {
-      const ackId = known?.ackId ?? this.ackIds.get(id) ?? (await this.init.stores.kv.get(`ack:${id}`) as string | undefined)
+      const ackId = known?.ackId ?? this.ackIds.get(id) ?? ackOf(await this.init.stores.kv.get(`${ACK_PREFIX}${id}`))
       const ack = ackId !== undefined ? await this.init.envelopes.get(ackId) : undefined
       return { code: 'duplicate', ack, ackId: ackId !== undefined && ack !== undefined ? fromHex(ackId) : undefined, fresh: false }
     }
@@ -256,13 +267,14 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
       }
       ops.push(this.init.history.putOp(entry))
     } else {
-      ops.push(put(this.init.stores.kv, `ack:${id}`, ackHex))
+      ops.push(put(this.init.stores.kv, `${ACK_PREFIX}${id}`, { ack: ackHex, expires: body.expires }))
     }
     const av: ValidEnvelope = { code: 'valid', id: ack.id, envelope: ack.envelope, body: ack.body }
     await this.init.envelopes.hold(av, ack.bytes, 'own', 0, ops)
     // The batch above made it durable (history + ACK + tombstone): tell the user now,
     // before any further write that a stopping node could fail.
     this.ackIds.set(id, ackHex)
+    if (this.ackIds.size > ACK_CACHE_MAX) this.ackIds.delete(this.ackIds.keys().next().value as string)
     if (entry !== undefined) {
       this.init.history.commit(entry)
       this.emit('message', entry)
@@ -278,7 +290,7 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     return { code: 'delivered', ack: ack.bytes, ackId: ack.id, fresh: true }
   }
 
-  /** ACK ids of envelopes I acknowledged that are not history entries (reactions, edits, …). */
+  /** The latest ACK ids of envelopes I acknowledged that are not history entries (reactions, edits, …); the kv rows hold all of them. */
   private readonly ackIds = new Map<string, string>()
 
   private async receiveAck (v: ValidEnvelope, bytes: Uint8Array, id: string, from: string, to: string, via: Via): Promise<ReceiveResult> {
@@ -302,6 +314,26 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     if (this.init.envelopes.has(id)) return { code: 'duplicate', fresh: false }
     const held = await this.hold(v, bytes, id, to, via)
     return { code: held.code === 'held' ? code : held.code, fresh: held.fresh, stored: held.stored }
+  }
+
+  /**
+   * Forget the ACKs of non-text receipts once the original has expired (no
+   * copy of it can arrive any more). Rows written before they carried an
+   * expiry go when their ACK envelope is no longer held.
+   */
+  async expireAcks (): Promise<number> {
+    const now = this.now()
+    const gone: BatchOp[] = []
+    for await (const [key, v] of this.init.stores.kv.iterator({ gte: ACK_PREFIX, lt: ACK_PREFIX_END })) {
+      const row = v as { ack?: string, expires?: number } | string
+      const expired = typeof row === 'string' ? !this.init.envelopes.has(row) : (row.expires ?? 0) <= now
+      if (expired) {
+        gone.push(del(this.init.stores.kv, key))
+        this.ackIds.delete(key.slice(ACK_PREFIX.length))
+      }
+    }
+    if (gone.length > 0) await this.init.stores.db.batch(gone)
+    return gone.length
   }
 
   /** Forget messages whose disappearing timer ran out. */

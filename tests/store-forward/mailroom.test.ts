@@ -8,6 +8,7 @@ import { openStores, type Stores } from '../../store-forward/db.js'
 import { validateEnvelope, type ValidEnvelope } from '../../mesh/envelope.js'
 import type { Identity } from '../../node/identity.js'
 import { ident, make, ack, tempDir, Kind } from './helpers.js'
+import { ContentType } from '../../mesh/content.js'
 
 const LIMITS = { custodyBytes: 1e8, custodyPerAuthorBytes: 1e7, custodyPerRecipientBytes: 1e7 }
 
@@ -179,3 +180,30 @@ t.test('mail to me from a blocked author is never shown, not even after an unblo
 })
 
 async function room2 (id: Identity): Promise<Room> { return room(id) }
+
+t.test('the ACK rows of non-text receipts are bounded: answered again while the original lives, swept after it expired', async t => {
+  let now = Date.now()
+  const clockNow = (): number => now
+  const dir = tempDir()
+  const stores = await openStores(path.join(dir, 'db'))
+  t.teardown(async () => stores.db.close().catch(() => {}))
+  const b = new Mailroom({
+    identity: bob, stores, envelopes: await EnvelopeStore.open(stores, LIMITS, clockNow), outbox: await Outbox.open(stores, { now: clockNow }), history: await History.open(stores), now: clockNow
+  })
+  const a = await room(alice)
+  const text = await a.room.send(bob.publicKey, { text: 'hi' })
+  await b.receive(valid(text.signed.bytes), text.signed.bytes, 'gossip')
+  const reaction = await a.room.send(bob.publicKey, { type: ContentType.REACTION, ref: text.signed.id, emoji: '👍' }, { lifetimeMs: 60_000 })
+  const v = valid(reaction.signed.bytes)
+  const first = await b.receive(v, reaction.signed.bytes, 'gossip')
+  t.equal(first.code, 'delivered')
+  const rows = async (): Promise<string[]> => { const out: string[] = []; for await (const k of stores.kv.keys({ gte: 'ack:', lt: 'ack;' })) out.push(k); return out }
+  t.same(await rows(), [`ack:${reaction.id}`], 'one row for the reaction (a text message keeps its ACK id in history)')
+  t.same(Buffer.from((await b.receive(v, reaction.signed.bytes, 'sync')).ack!), Buffer.from(first.ack!), 'a repeat gets the same ACK')
+  t.equal(await b.expireAcks(), 0, 'kept while the original can still arrive')
+  now += 61_000
+  t.equal(await b.expireAcks(), 1, 'swept once the original expired')
+  t.same(await rows(), [])
+  await stores.kv.put(`ack:${'ab'.repeat(32)}`, 'cd'.repeat(32))
+  t.equal(await b.expireAcks(), 1, 'a row from before expiries were kept goes once its ACK is no longer held')
+})
