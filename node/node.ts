@@ -239,7 +239,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       // Dial what mDNS and bootstrap find; not every peer the DHT or an inbound connection makes known.
       onDiscovered: (p) => keeper.discovered(p.id, p.multiaddrs)
     })
-    let inbound: Inbound | undefined
+    let inbound: Inbound | undefined // eslint-disable-line prefer-const -- assigned below: the gossip router and the deliver handler refer to it
     const gossip = new GossipRouter({
       pubsub: libp2p.services.pubsub,
       onEnvelope: (v, bytes, source) => inbound?.fromGossip(v, bytes, source),

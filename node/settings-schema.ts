@@ -149,7 +149,7 @@ export function problemWith (key: SettingKey, value: unknown, label: string = ke
   const s = spec(key)
   const ok = s.type === 'list'
     ? Array.isArray(value) && value.every(x => typeof x === 'string')
-    : typeof value === s.type && !(s.type === 'number' && !Number.isFinite(value))
+    : s.type === 'number' ? typeof value === 'number' && Number.isFinite(value) : s.type === 'boolean' ? typeof value === 'boolean' : typeof value === 'string'
   if (!ok) return `${label} must be ${TYPE_WORDS[s.type]}, not ${JSON.stringify(value)}`
   if (s.choices !== undefined && !s.choices.includes(value as string)) return `${label} must be one of ${s.choices.join(', ')}, not ${JSON.stringify(value)}`
   const rule = s.check?.(value as never)
