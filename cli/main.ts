@@ -14,6 +14,7 @@ import { chatCommands } from './commands/chat.js'
 import { torCommands } from './commands/tor.js'
 import { channelCommands } from './commands/channel.js'
 import { configCommands } from './commands/config.js'
+import { identityFileCommands } from './commands/identity-file.js'
 import { fail, UsageError } from './output.js'
 // Inlined by esbuild: the bundle has no package.json beside it once installed (OpenWrt, a bin link elsewhere).
 import pkg from '../package.json' with { type: 'json' }
@@ -25,7 +26,7 @@ export async function main (argv: string[]): Promise<void> {
     .usage('funkpost — offline-first mesh messenger\n\nUsage: $0 <command> [options]')
     .option('home', { type: 'string', describe: 'node folder (default $FUNKPOST_HOME, else ~/.funkpost)', global: true })
     .option('json', { type: 'boolean', describe: 'machine-readable output', global: true }) as unknown as import('yargs').Argv<GlobalArgs>
-  for (const add of [identityCommands, nodeCommands, mailCommands, contactCommands, chatCommands, channelCommands, configCommands, torCommands]) y = add(y)
+  for (const add of [identityCommands, identityFileCommands, nodeCommands, mailCommands, contactCommands, chatCommands, channelCommands, configCommands, torCommands]) y = add(y)
   await y
     .demandCommand(1, 'name a command; `funkpost --help` lists them')
     .strict()

@@ -19,3 +19,18 @@ export class InvalidEnvelopeError extends Error {
   static override readonly name = 'InvalidEnvelopeError'
   override readonly name = 'InvalidEnvelopeError'
 }
+
+export class WrongPassphraseError extends Error {
+  static override readonly name = 'WrongPassphraseError'
+  override readonly name = 'WrongPassphraseError'
+}
+
+export class DamagedFileError extends Error {
+  static override readonly name = 'DamagedFileError'
+  override readonly name = 'DamagedFileError'
+}
+
+export class WeakPassphraseError extends Error {
+  static override readonly name = 'WeakPassphraseError'
+  override readonly name = 'WeakPassphraseError'
+}

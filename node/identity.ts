@@ -51,18 +51,24 @@ export function createIdentity (home: string, opts: { force?: boolean } = {}): I
     throw new IdentityExistsError(`${file} already exists; it is this node's identity. Use --force to replace it (the old id is lost).`)
   }
   const identity = identityFromSeed(new Uint8Array(crypto.randomBytes(32)))
+  writeIdentityFile(home, identity)
+  return identity
+}
+
+/** Write identity.key (0600) atomically: beside, then rename — a crash never leaves a half-written key. */
+export function writeIdentityFile (home: string, identity: Identity): void {
+  fs.mkdirSync(home, { recursive: true, mode: 0o700 })
+  const file = identityPath(home)
   const body: KeyFile = {
     type: 'funkpost-identity',
     v: 1,
     seed: Buffer.from(identity.seed).toString('base64'),
     publicKey: Buffer.from(identity.publicKey).toString('base64')
   }
-  // Write beside, then rename: a crash never leaves a half-written key.
   const tmp = `${file}.${process.pid}.tmp`
   fs.writeFileSync(tmp, JSON.stringify(body, null, 2) + '\n', { mode: 0o600 })
   fs.chmodSync(tmp, 0o600)
   fs.renameSync(tmp, file)
-  return identity
 }
 
 export function loadIdentity (home: string): Identity {
