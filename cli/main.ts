@@ -28,6 +28,7 @@ export async function main (argv: string[]): Promise<void> {
     .option('json', { type: 'boolean', describe: 'machine-readable output', global: true }) as unknown as import('yargs').Argv<GlobalArgs>
   for (const add of [identityCommands, identityFileCommands, nodeCommands, mailCommands, contactCommands, chatCommands, channelCommands, configCommands, torCommands]) y = add(y)
   await y
+    .completion('completion', 'print a bash/zsh completion script: `funkpost completion >> ~/.bashrc`')
     .demandCommand(1, 'name a command; `funkpost --help` lists them')
     .strict()
     .recommendCommands()

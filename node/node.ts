@@ -94,6 +94,8 @@ export interface NodeStatus {
   gossip: GossipRouter['stats']
   received: Record<string, number>
   profile: ProfileName
+  /** Sync sessions and what they moved (online only). */
+  sync?: SyncProtocol['stats']
   /** Set when another node announced this node's identity. */
   duplicate?: DuplicateIdentity
 }
@@ -507,6 +509,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       gossip: this.net?.gossip.stats ?? { valid: 0, duplicate: 0, invalid: {}, ignored: {} },
       received: { ...(this.net?.inbound.counts ?? {}) },
       profile: this.profileName,
+      sync: this.net !== undefined ? { ...this.net.sync.stats } : undefined,
       duplicate: this.net?.announcer.duplicate
     }
   }

@@ -6,6 +6,7 @@ import { makeOut } from '../output.js'
 import { logger } from '../../node/log.js'
 import { yargsOptions, fromFlags } from '../../node/settings-schema.js'
 import { withApi, stopDaemon } from '../client.js'
+import type { HeldReport, HeldGroup } from '../../node/api-held.js'
 import type { GlobalArgs } from './identity.js'
 
 /** The flags of `start` and `chat`: one per setting (node/settings-schema.ts). */
@@ -35,21 +36,48 @@ export function nodeCommands (y: Argv<GlobalArgs>): Argv<GlobalArgs> {
         const r = await stopDaemon(home, argv.timeout * 1000)
         makeOut(argv.json === true).print({ stopped: true, id: r.id }, () => `stopped ${r.id}`)
       })
-    .command('status', 'this node: id, addresses, peers, custody and outbox',
+    .command('status', 'this node: id, state, addresses, peers, custody, outbox, counters (the same in text and --json)',
       (a) => a,
       async (argv) => {
         const s = await withApi(resolveHome(argv.home), async api => api.call('status'))
-        makeOut(argv.json === true).print({
+        const counts = (o: Record<string, number> | undefined): string => {
+          const list = Object.entries(o ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`)
+          return list.length > 0 ? list.join(', ') : 'none'
+        }
+        const value = {
           id: s.id, name: s.name, addrs: s.addrs, peers: s.peers, custody: s.custody, outbox: s.outbox,
-          online: s.online, profile: s.profile, store: s.store, received: s.received, gossip: s.gossip
-        }, () => [
-          `id:       ${s.id}${s.name !== '' ? ` (${s.name})` : ''}`,
-          `state:    ${s.online === true ? 'running' : 'not running (start it with `funkpost start`)'}`,
-          `profile:  ${s.profile}`,
-          `peers:    ${s.peers}`,
-          `custody:  ${s.custody.count} envelopes, ${fmtBytes(s.custody.bytes)}`,
-          `outbox:   ${s.outbox.count}`,
-          ...s.addrs.map((a: string) => `address:  ${a}`)
+          online: s.online, profile: s.profile, store: s.store, received: s.received, gossip: s.gossip, sync: s.sync, duplicate: s.duplicate
+        }
+        makeOut(argv.json === true).print(value, () => [
+          `id:        ${s.id}${s.name !== '' ? ` (${s.name})` : ''}`,
+          `state:     ${s.online === true ? 'running' : 'not running (start it with `funkpost start`)'}`,
+          `profile:   ${s.profile}`,
+          `peers:     ${s.peers}`,
+          `custody:   ${s.custody.count} envelopes, ${fmtBytes(s.custody.bytes)} held for others, ACKs included (\`funkpost held\` breaks it down)`,
+          `outbox:    ${s.outbox.count} own envelopes waiting for their ACK`,
+          `store:     ${s.store.count} envelopes, ${fmtBytes(s.store.bytes)}; ${s.store.tombstones} tombstones; ${s.store.evicted} evicted`,
+          `received:  ${counts(s.received)}`,
+          `gossip:    valid ${s.gossip.valid}, duplicate ${s.gossip.duplicate}; invalid: ${counts(s.gossip.invalid)}; ignored: ${counts(s.gossip.ignored)}`,
+          ...(s.sync !== undefined ? [`sync:      ${s.sync.sessions} sessions (${s.sync.failed} failed), ${s.sync.envelopesIn} envelopes in, ${s.sync.envelopesOut} out, ${fmtBytes(s.sync.bytesIn)} in, ${fmtBytes(s.sync.bytesOut)} out`] : []),
+          ...s.addrs.map((a: string) => `address:   ${a}`),
+          ...(s.duplicate !== undefined ? [`WARNING:   another node uses this identity (announced ${new Date(s.duplicate.at).toISOString()} from ${s.duplicate.addrs.join(' ') || 'an unknown address'}); mail is split between the two — stop one`] : [])
+        ].join('\n'))
+      })
+    .command('held', 'what this node holds for others (custody): mail by recipient and author, ACKs and channel posts apart',
+      (a) => a.option('limit', { type: 'number', default: 10, describe: 'recipients and authors listed, at most' }),
+      async (argv) => {
+        const r = await withApi(resolveHome(argv.home), async api => api.call<HeldReport>('held', { limit: argv.limit }))
+        const rows = (title: string, list: HeldGroup[]): string[] => list.length === 0
+          ? []
+          : [title, ...list.map(g => `  ${(g.name !== '' ? g.name : '…' + g.id.slice(-12)).padEnd(16)} ${String(g.count).padStart(6)}  ${fmtBytes(g.bytes)}`)]
+        makeOut(argv.json === true).print(r, () => [
+          `mail:       ${r.mail.count} envelopes, ${fmtBytes(r.mail.bytes)}`,
+          `ACKs:       ${r.acks.count} (${fmtBytes(r.acks.bytes)}), held to tell other holders a message was delivered`,
+          `channels:   ${r.channels.count} posts, ${fmtBytes(r.channels.bytes)}`,
+          `priority:   ${r.byPriority.critical} critical, ${r.byPriority.normal} normal, ${r.byPriority.low} low`,
+          `tombstones: ${r.tombstones}`,
+          ...rows('for recipients:', r.byRecipient),
+          ...rows('from authors:', r.byAuthor)
         ].join('\n'))
       })
     .command('peers', 'nodes this node is connected to or has seen announced',
