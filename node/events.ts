@@ -10,5 +10,5 @@ export interface NodeEvents {
   'peer:join': [{ id: string }]
   'peer:leave': [{ id: string }]
   outbox: [{ id: string, change: 'added' | 'removed' }]
-  received: [{ id: string, via: Via, code: string }]
+  received: [{ id: string, via: Via, code: string, kind: string }]
 }

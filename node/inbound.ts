@@ -13,6 +13,7 @@ import { validateEnvelope, toHex, Kind, type ValidEnvelope } from '../mesh/envel
 import { channelTopic, type GossipRouter } from '../mesh/gossip.js'
 import { DeliverResponse } from '../mesh/deliver.js'
 import { MAIL_TOPIC, MAX_HOPS } from '../mesh/constants.js'
+import { idFromPublicKey } from '../mesh/ids.js'
 import type { EnvelopeStore } from '../store-forward/envelopes.js'
 import type { Mailroom, Via } from '../store-forward/mailroom.js'
 import type { Blocklist } from './blocklist.js'
@@ -33,6 +34,12 @@ export interface InboundComponents {
   onFreshAck: () => void
   /** A channel envelope new here: relays carry channels they have not joined. */
   onChannelEnvelope: (channelIdHex: string) => void
+  /** Routed mode: DMs and ACKs travel by deliver streams to recipients and mailboxes, not by floods. */
+  routed: () => boolean
+  /** Mail newly held here for `toHex` (routed mode: hand it over if that peer is connected). */
+  onHeld: (toHex: string) => void
+  /** An ACK this node made went back in a deliver answer to the DM's author: it need not be routed any more. */
+  onAckAnswered: (ackIdHex: string) => void
 }
 
 export interface InboundResult { code: string, ack?: Uint8Array, reason?: string }
@@ -81,12 +88,21 @@ export class Inbound {
     const id = toHex(v.id)
     this.count(r.code)
     this.c.log.trace('%s %s by %s from %s: %s', v.body.kind, id.slice(0, 12), via, source ?? 'local', r.code)
-    this.c.events.emit('received', { id, via, code: r.code })
-    if (r.ack !== undefined) {
-      // Everyone who holds the original should learn it was delivered.
-      void this.c.gossip.publish(MAIL_TOPIC, r.ack, r.ackId ?? new Uint8Array(32))
+    this.c.events.emit('received', { id, via, code: r.code, kind: v.body.kind })
+    const mail = v.body.kind === Kind.DIRECT || v.body.kind === Kind.ACK
+    const routed = mail && this.c.routed()
+    if (r.ack !== undefined && r.ackId !== undefined) {
+      if (!routed) {
+        // Everyone who holds the original should learn it was delivered.
+        void this.c.gossip.publish(MAIL_TOPIC, r.ack, r.ackId)
+      } else if (via === 'deliver' && source === idFromPublicKey(v.body.from)) {
+        // The author handed it over itself: the deliver answer carries the ACK to it.
+        this.c.onAckAnswered(toHex(r.ackId))
+      }
     }
-    if (r.fresh && via !== 'gossip' && v.envelope.hops + 1 < MAX_HOPS) {
+    if (routed && r.code === 'held') this.c.onHeld(toHex(v.body.to))
+    // Flood mode passes on what came by sync or deliver; a routed mesh moves mail by streams, never by a flood.
+    if (r.fresh && !routed && via !== 'gossip' && v.envelope.hops + 1 < MAX_HOPS) {
       const stored = r.stored ?? (this.c.envelopes.has(id) ? await this.c.envelopes.get(id) : undefined)
       if (stored !== undefined) void this.c.gossip.publish(topicOf(v), stored, v.id)
     }

@@ -39,7 +39,10 @@ import { Announcer, type DuplicateIdentity } from './announcer.js'
 import { SyncScheduler } from './sync-scheduler.js'
 import { ChannelRelay } from './channel-relay.js'
 import { Timers } from './timers.js'
+import { Handoff } from './mailbox.js'
 import { NotStartedError } from './errors.js'
+import { MAILBOX_REPLICAS } from '../mesh/mailbox.js'
+import { DHT_PROTOCOL } from '../mesh/constants.js'
 import type { NodeEvents } from './events.js'
 import { logger, componentLogger, type Log } from './log.js'
 
@@ -79,7 +82,22 @@ export interface FunkpostNodeInit {
   mdnsIntervalMs?: number
   /** Pubsub router; floodsub only as the simulator's baseline. @default 'gossipsub' */
   pubsub?: 'gossipsub' | 'floodsub'
+  /**
+   * How DMs travel: 'flood' (gossip to every node, sync with every
+   * neighbour: radio links without IP routing, Tor islands), 'routed'
+   * (direct or via the recipient's mailbox in the DHT: an IP-routed mesh),
+   * or 'auto': routed when the DHT is on, the node is no Tor bridge, and the
+   * DHT knows more than MAILBOX_REPLICAS peers. @default 'auto'
+   */
+  routing?: RoutingMode
+  /** Routed mode: how often a node makes sure it is connected to its own mailbox, ms. @default MAILBOX_FETCH_INTERVAL_MS */
+  mailboxFetchMs?: number
 }
+
+export type RoutingMode = 'auto' | 'flood' | 'routed'
+
+/** How often 'auto' routing looks again at how many DHT peers it knows, ms. */
+const ROUTING_CHECK_MS = 30_000
 
 export interface PeerInfo { id: string, name: string, addrs: string[], connected: boolean, key: string }
 
@@ -123,6 +141,7 @@ interface Network {
   scheduler: SyncScheduler
   relay: ChannelRelay
   keeper: Keeper
+  handoff: Handoff
 }
 
 export class FunkpostNode extends EventEmitter<NodeEvents> {
@@ -137,6 +156,8 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
   private net: Network | undefined
   private running = false
   private nodeName: string
+  /** 'auto' routing's last verdict (refreshed every ROUTING_CHECK_MS). */
+  private autoRouted = false
 
   constructor (readonly init: FunkpostNodeInit) {
     super()
@@ -202,7 +223,8 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       const channels = await ChannelRoom.open({ stores, envelopes, history, identity: this.identity, now })
       const mailroom = new Mailroom({
         identity: this.identity, stores, envelopes, outbox, history, now, channels, isBlocked: (k) => blocklist.has(k),
-        outboxMax: this.profile.outboxMax
+        outboxMax: this.profile.outboxMax,
+        routeAcks: () => this.routed()
       })
       mailroom.on('message', e => this.emit('message', e))
       mailroom.on('delivered', e => this.emit('delivered', e))
@@ -274,10 +296,17 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     const pump = new OutboxPump({
       libp2p, gossip, deliverer, envelopes: local.envelopes, outbox: local.outbox, history: local.history, events: this, now,
       log: log('outbox'),
-      receive: async (bytes, peer) => this.need(inbound, 'network').receiveBytes(bytes, 'deliver', peer)
+      receive: async (bytes, peer) => this.need(inbound, 'network').receiveBytes(bytes, 'deliver', peer),
+      routed: () => this.routed()
+    })
+    const handoff = new Handoff({
+      libp2p, deliverer, envelopes: local.envelopes, log: log('mailbox'),
+      receive: async (bytes, peer) => this.need(inbound, 'network').receiveBytes(bytes, 'deliver', peer),
+      routed: () => this.routed(),
+      fetchIntervalMs: this.init.mailboxFetchMs
     })
     const relay = new ChannelRelay({ libp2p, gossip, deliverer, envelopes: local.envelopes, channels: local.channels, log: log('channels') })
-    const scheduler = new SyncScheduler({ id: this.id, libp2p, sync, log: log('sync'), random: this.init.random, intervalMs: this.init.syncIntervalMs })
+    const scheduler = new SyncScheduler({ id: this.id, libp2p, sync, log: log('sync'), random: this.init.random, intervalMs: this.init.syncIntervalMs, periodic: () => !this.routed() })
     inbound = new Inbound({
       mailroom: local.mailroom,
       envelopes: local.envelopes,
@@ -288,9 +317,12 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
       now,
       log: log('inbound'),
       onFreshAck: () => pump.schedule(0),
-      onChannelEnvelope: (id) => relay.seen(id)
+      onChannelEnvelope: (id) => relay.seen(id),
+      routed: () => this.routed(),
+      onHeld: (to) => handoff.held(to),
+      onAckAnswered: (ackId) => { void pump.drop(ackId, { keepEnvelope: true }) }
     })
-    this.net = { libp2p, gossip, deliverer, sync, inbound, pump, announcer, scheduler, relay, keeper }
+    this.net = { libp2p, gossip, deliverer, sync, inbound, pump, announcer, scheduler, relay, keeper, handoff }
 
     libp2p.addEventListener('peer:connect', (evt) => this.onPeerConnect(evt.detail))
     libp2p.addEventListener('peer:disconnect', (evt) => { this.emit('peer:leave', { id: evt.detail.toString() }) })
@@ -304,7 +336,9 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     this.running = true
     announcer.start()
     scheduler.start()
+    handoff.start()
     this.timers.every(this.init.sweepIntervalMs ?? SWEEP_INTERVAL_MS, 'sweep', async () => this.sweep(local))
+    if ((this.init.routing ?? 'auto') === 'auto') this.timers.every(ROUTING_CHECK_MS, 'routing check', async () => this.checkRouting())
     pump.start()
     this.log('listening on %s', this.addrs().join(' '))
   }
@@ -323,6 +357,7 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     this.timers.clear()
     const net = this.net
     if (net !== undefined) {
+      net.handoff.stop()
       net.pump.stop()
       net.scheduler.stop()
       net.announcer.stop()
@@ -352,11 +387,31 @@ export class FunkpostNode extends EventEmitter<NodeEvents> {
     return this.need(this.net, 'network').inbound.receiveBytes(bytes, via, source)
   }
 
+  /** Whether DMs travel routed (direct or by mailbox) rather than by gossip floods. */
+  routed (): boolean {
+    const mode = this.init.routing ?? 'auto'
+    if (this.net?.libp2p.services.dht === undefined) return false
+    return mode === 'routed' || (mode === 'auto' && this.autoRouted)
+  }
+
+  /** 'auto': routed once the DHT knows enough peers for a mailbox, unless this node bridges Tor islands. */
+  private async checkRouting (): Promise<void> {
+    const libp2p = this.net?.libp2p
+    if (libp2p === undefined || this.init.onlyTor === true || (this.init.bridges?.length ?? 0) > 0) { this.autoRouted = false; return }
+    const known = await libp2p.peerStore.all({ filters: [(p) => p.protocols.includes(DHT_PROTOCOL)], limit: MAILBOX_REPLICAS + 1 })
+    const now = known.length > MAILBOX_REPLICAS
+    if (now !== this.autoRouted) this.log.info('routing: %s (%d DHT peers known)', now ? 'routed' : 'flood', known.length)
+    this.autoRouted = now
+  }
+
   private onPeerConnect (peer: PeerId): void {
     const net = this.net
     if (net === undefined) return
     this.emit('peer:join', { id: peer.toString() })
-    net.scheduler.peerConnected(peer)
+    if ((this.init.routing ?? 'auto') === 'auto') void this.checkRouting().catch(err => this.log('routing check failed: %e', err))
+    net.handoff.peerConnected(peer)
+    // A routed mesh does not copy every neighbour's custody: mail moves by streams and mailboxes.
+    if (!this.routed()) net.scheduler.peerConnected(peer)
     net.pump.wake()
     net.announcer.peerConnected()
   }

@@ -23,6 +23,8 @@ export interface SyncSchedulerComponents {
   random?: () => number
   /** @default SYNC_INTERVAL_MS */
   intervalMs?: number
+  /** Whether periodic syncs run now (not in a routed mesh, where custody is not copied to every neighbour). @default always */
+  periodic?: () => boolean
 }
 
 export class SyncScheduler {
@@ -60,6 +62,7 @@ export class SyncScheduler {
   }
 
   private async syncRandomNeighbour (): Promise<void> {
+    if (this.c.periodic?.() === false) return
     const peers = this.c.libp2p.getPeers()
     if (peers.length === 0) return
     const r = (this.c.random ?? Math.random)()

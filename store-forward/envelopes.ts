@@ -129,6 +129,13 @@ export class EnvelopeStore {
     return t.ackFrom === to || (t.also?.includes(to) ?? false)
   }
 
+  /** Ids of held envelopes addressed to `to` (hex), of the given kinds (all when absent). */
+  idsTo (to: string, kinds?: Kind[]): string[] {
+    const out: string[] = []
+    for (const [id, m] of this.meta) if (m.to === to && (kinds === undefined || kinds.includes(m.kind as Kind))) out.push(id)
+    return out
+  }
+
   /** All held envelopes as (created, id) pairs, for sync. */
   * items (): Generator<{ ts: number, id: string, meta: EnvMeta }> {
     for (const [id, meta] of this.meta) yield { ts: meta.created, id, meta }

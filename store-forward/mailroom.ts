@@ -70,6 +70,8 @@ export interface MailroomInit {
   outboxMax?: number
   /** Opens channel envelopes held here (joined channels) and takes owners' rotated keys. */
   channels?: ChannelSink
+  /** Routed mode: an ACK this node makes goes into the outbox (routed to its author) instead of being published once. @default never */
+  routeAcks?: () => boolean
 }
 
 /** What the mailroom hands channel envelopes and CHANNEL_KEY contents to (store-forward/channels.ts). */
@@ -269,8 +271,15 @@ export class Mailroom extends EventEmitter<MailroomEvents> {
     } else {
       ops.push(put(this.init.stores.kv, `${ACK_PREFIX}${id}`, { ack: ackHex, expires: body.expires }))
     }
+    // Routed mode: the ACK travels like mail (to its author, or the author's mailbox), so it waits in the outbox until handed over.
+    const routed = this.init.routeAcks?.() === true ? this.init.outbox.addOp(ackHex, PRIORITY_RANK[Priority.CRITICAL], now) : undefined
+    if (routed !== undefined) ops.push(routed.op)
     const av: ValidEnvelope = { code: 'valid', id: ack.id, envelope: ack.envelope, body: ack.body }
     await this.init.envelopes.hold(av, ack.bytes, 'own', 0, ops)
+    if (routed !== undefined) {
+      this.init.outbox.commitAdd(routed.state)
+      this.emit('outbox', { id: ackHex, change: 'added' })
+    }
     // The batch above made it durable (history + ACK + tombstone): tell the user now,
     // before any further write that a stopping node could fail.
     this.ackIds.set(id, ackHex)

@@ -61,9 +61,6 @@ export class Outbox {
 
   commitAdd (state: OutboxState): void { this.entries.set(state.id, state) }
 
-  removeOp (id: string): BatchOp { return del(this.stores.outbox, id) }
-  commitRemove (id: string): boolean { return this.entries.delete(id) }
-
   async remove (id: string): Promise<boolean> {
     if (!this.entries.has(id)) return false
     await this.stores.outbox.del(id)
@@ -94,12 +91,12 @@ export class Outbox {
     return this.list().filter(e => e.nextAt <= now && !(e.rank === 2 && now - e.created > this.lowStaleMs))
   }
 
-  /** Record an attempt; `sent` when at least one peer took it. */
-  async attempted (id: string, sent: boolean): Promise<void> {
+  /** Record an attempt; `sent` when at least one peer took it; the next one after the backoff, or after `delayMs` when given. */
+  async attempted (id: string, sent: boolean, delayMs?: number): Promise<void> {
     const e = this.entries.get(id)
     if (e === undefined) return
     e.attempts++
-    e.nextAt = this.now() + this.backoff(e.attempts)
+    e.nextAt = this.now() + (delayMs ?? this.backoff(e.attempts))
     if (sent) e.sentAt = this.now()
     await this.stores.outbox.put(id, e)
   }
